@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { runEntry } from './load-ts.js';
+
+await runEntry('main/cli/agent-cli.ts');

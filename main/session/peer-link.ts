@@ -1,0 +1,30 @@
+// What a running, approved session offers the parts that serve the engineer
+// (the action router, file transfers, terminals, fixes). Implemented by
+// AgentSession; the parts never see the channel or the relay themselves.
+import type { ChannelMessage } from '../../protocol/wire/messages';
+
+/** Who the engineer is, as verified in the handshake (never what the relay said). */
+export interface VerifiedEngineer {
+  readonly name: string;
+  readonly email: string;
+  readonly vendor: string;
+  readonly roles: readonly string[];
+  readonly publicKey: string;
+  readonly fingerprint: string;
+  readonly serial: string;
+}
+
+/** The approved session as seen by the parts that act for the engineer. */
+export interface PeerLink {
+  /** Session id, as written to the audit log. */
+  readonly sessionId: string;
+  readonly engineer: VerifiedEngineer;
+  /** Aborted when the session ends (by either side, timeout, or error): stop everything in flight. */
+  readonly signal: AbortSignal;
+  /** Sends a JSON message to the engineer (throws CHANNEL_CLOSED after the end). */
+  send(message: ChannelMessage): void;
+  /** Sends bulk bytes on a stream; resolves when the transport can take more (backpressure). */
+  sendStream(streamId: number, chunk: Uint8Array): Promise<void>;
+  /** Receives bulk bytes the engineer sends on a stream id; returns a function that stops listening. */
+  onStream(streamId: number, listener: (chunk: Buffer) => void): () => void;
+}

@@ -1,0 +1,63 @@
+// The OS keychain, the only place Assent keeps private keys (issue 2). Backed
+// by @napi-rs/keyring: the Secret Service on Linux, Keychain on macOS,
+// Credential Manager on Windows. Entries are named by service and account;
+// accounts are scoped by a profile id so several agents or engineers on one
+// machine (and the test suite) never share a key.
+import { Entry } from '@napi-rs/keyring';
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { AssentError } from '../protocol/errors';
+
+/** Which product part a secret belongs to. */
+export type KeychainService = 'assent-agent' | 'assent-engineer' | 'assent-vendor';
+
+/** A stable short id for a data or config directory, used to scope keychain accounts. */
+export function profileIdFor(directory: string): string {
+  return createHash('sha256').update(resolve(directory)).digest('hex').slice(0, 16);
+}
+
+function entry(service: KeychainService, account: string): Entry {
+  try {
+    return new Entry(service, account);
+  } catch (cause) {
+    throw new AssentError('KEYCHAIN_UNAVAILABLE', undefined, { cause });
+  }
+}
+
+/** Stores `secret` under service/account, replacing any previous value. */
+export function storeSecret(service: KeychainService, account: string, secret: string): void {
+  try {
+    entry(service, account).setPassword(secret);
+  } catch (cause) {
+    if (cause instanceof AssentError) throw cause;
+    throw new AssentError(
+      'KEYCHAIN_UNAVAILABLE',
+      `The OS keychain refused to store a secret: ${String((cause as Error).message ?? cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** Reads a secret, or undefined when there is none. */
+export function loadSecret(service: KeychainService, account: string): string | undefined {
+  try {
+    return entry(service, account).getPassword() ?? undefined;
+  } catch (cause) {
+    if (cause instanceof AssentError) throw cause;
+    throw new AssentError(
+      'KEYCHAIN_UNAVAILABLE',
+      `The OS keychain could not be read: ${String((cause as Error).message ?? cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** Removes a secret; true when one was there. */
+export function deleteSecret(service: KeychainService, account: string): boolean {
+  try {
+    return entry(service, account).deletePassword();
+  } catch (cause) {
+    if (cause instanceof AssentError) throw cause;
+    throw new AssentError('KEYCHAIN_UNAVAILABLE', undefined, { cause });
+  }
+}
