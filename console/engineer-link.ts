@@ -1,0 +1,22 @@
+// What an approved engineer session offers the console's commands (files,
+// terminal, fixes). Implemented by EngineerSession (engineer-session.ts).
+import type { ChannelMessage, ChannelMessageType, MessageOf } from '../protocol/wire/messages';
+
+/** The approved session from the engineer's side. */
+export interface EngineerLink {
+  readonly sessionId: string;
+  /** Aborted when the session ends. */
+  readonly signal: AbortSignal;
+  /** Sends a JSON message to the agent. */
+  send(message: ChannelMessage): void;
+  /** A fresh request id, unique in this session. */
+  nextRequestId(): string;
+  /** A fresh stream id for data this side sends (odd on the engineer side, even on the agent side). */
+  nextStreamId(): number;
+  /** Listens for messages of one type; returns a function that stops listening. */
+  on<T extends ChannelMessageType>(type: T, listener: (message: MessageOf<T>) => void): () => void;
+  /** Sends bulk bytes on a stream; resolves when the transport can take more (backpressure). */
+  sendStream(streamId: number, chunk: Uint8Array): Promise<void>;
+  /** Receives bulk bytes the agent sends on a stream id; returns a function that stops listening. */
+  onStream(streamId: number, listener: (chunk: Buffer) => void): () => void;
+}
