@@ -1,9 +1,13 @@
 // The union of every JSON message inside the end-to-end channel. Each domain
 // declares its own messages in its own file and adds them here.
 import { z } from 'zod';
+import { ACTION_MESSAGES } from './actions';
 import { SESSION_MESSAGES } from './session';
 
-export const ChannelMessage = z.discriminatedUnion('type', [...SESSION_MESSAGES]);
+export const ChannelMessage = z.discriminatedUnion('type', [
+  ...SESSION_MESSAGES,
+  ...ACTION_MESSAGES,
+]);
 export type ChannelMessage = z.infer<typeof ChannelMessage>;
 export type ChannelMessageType = ChannelMessage['type'];
 /** The message of one `type`. */
