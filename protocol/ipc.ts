@@ -5,6 +5,8 @@
 // against these schemas after checking the sender, and the renderer's types
 // are inferred from here. Everything the renderer sends is untrusted.
 import { z } from 'zod';
+import { ActionPreview, ConsentDecision, GrantInfo } from './consent';
+import { GroundRules } from './ground-rules';
 import { MAX_CHAT_CHARS, MAX_REASON_CHARS, MAX_TICKET_CHARS } from './limits';
 
 const Text = (max: number) => z.string().max(max);
@@ -75,109 +77,29 @@ export const SessionView = z.object({
 });
 export type SessionView = z.infer<typeof SessionView>;
 
-/** Exactly what a pending action will do, as data; the renderer draws it. */
-export const ActionPreview = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('path'),
-    path: Text(8192),
-    size: Millis.optional(),
-    sha256: Text(128).optional(),
-    detail: Text(2000).optional(),
-  }),
-  z.object({
-    type: z.literal('diff'),
-    path: Text(8192),
-    /** Unified diff of the text change, as produced by the core. */
-    unified: Text(4 * 1024 * 1024),
-    oldSize: Millis,
-    newSize: Millis,
-    oldSha256: Text(128),
-    newSha256: Text(128),
-  }),
-  z.object({
-    type: z.literal('binary'),
-    path: Text(8192),
-    oldSize: Millis.optional(),
-    newSize: Millis,
-    oldSha256: Text(128).optional(),
-    newSha256: Text(128),
-  }),
-  z.object({
-    type: z.literal('command'),
-    commandLine: Text(64 * 1024),
-    cwd: Text(8192).optional(),
-    mode: z.enum(['supervised', 'interactive']).optional(),
-  }),
-  z.object({
-    type: z.literal('fix'),
-    name: Text(200),
-    version: Text(64),
-    signer: Text(200),
-    signerFingerprint: Text(128),
-    files: z.array(z.object({ path: Text(8192), size: Millis, sha256: Text(128) })).max(10_000),
-  }),
-]);
-export type ActionPreview = z.infer<typeof ActionPreview>;
-
-/** One pending action waiting for the approver. */
+/** One pending action waiting for the approver; `preview` is the consent engine's own data. */
 export const ConsentRequestView = z.object({
   requestId: Id,
-  /** Action kind, e.g. `file.read`, `file.edit`, `terminal.command`, `fix.apply`. */
-  kind: Text(64),
-  /** Digest of the action (kind, canonical target, parameters, content hash). */
-  digest: Text(128),
-  /** Single-use approval nonce bound to `digest`; must come back with the decision. */
+  /** Single-use approval nonce bound to `preview.digest`; must come back with the decision. */
   nonce: Text(128),
   preview: ActionPreview,
-  /** Path prefix offered for "allow for this session", if the kind is path-based. */
-  scopePrefix: Text(8192).optional(),
   requestedAt: Millis,
   /** No answer by this time means deny. */
   expiresAt: Millis,
 });
 export type ConsentRequestView = z.infer<typeof ConsentRequestView>;
 
-export const DECISIONS = ['once', 'session', 'deny'] as const;
-/** The approver's answer. `scope` applies to `session` only. */
-export const ConsentDecision = z
-  .object({
-    requestId: Id,
-    nonce: Text(128),
-    decision: z.enum(DECISIONS),
-    scope: z
-      .object({
-        pathPrefix: Text(8192).optional(),
-        minutes: z
-          .number()
-          .int()
-          .min(1)
-          .max(24 * 60)
-          .optional(),
-        maxUses: z.number().int().min(1).max(100_000).optional(),
-      })
-      .strict()
-      .optional(),
-  })
+/** The approver's answer, with the nonce the main process issued for that prompt. */
+export const ConsentDecideRequest = z
+  .object({ requestId: Id, nonce: Text(128), decision: ConsentDecision })
   .strict();
-export type ConsentDecision = z.infer<typeof ConsentDecision>;
+export type ConsentDecideRequest = z.infer<typeof ConsentDecideRequest>;
 
 /** How a pending request ended. */
 export const ConsentOutcome = z.object({
   requestId: Id,
   outcome: z.enum(['allowed', 'denied', 'timed-out', 'cancelled']),
 });
-
-/** An active "allow for this session" grant. */
-export const GrantView = z.object({
-  grantId: Id,
-  kind: Text(64),
-  pathPrefix: Text(8192).optional(),
-  createdAt: Millis,
-  expiresAt: Millis.optional(),
-  usesLeft: z.number().int().nonnegative().optional(),
-  uses: z.number().int().nonnegative(),
-});
-export type GrantView = z.infer<typeof GrantView>;
 
 /** Timeline entry events; each maps to one translated sentence in the renderer. */
 export const ACTIVITY_EVENTS = [
@@ -261,21 +183,15 @@ export const MonthExportRequest = z
   .strict();
 export const MonthExportView = z.object({ fileName: Text(200), csv: z.string() });
 
-/** The ground rules in force, readable; null when none are countersigned. */
+/** The ground rules in force with who signed them; null when none are countersigned. */
 export const RulesView = z
   .object({
     fingerprint: Text(128),
-    summary: z.array(Text(500)).max(100),
-    readableRoots: z.array(Text(8192)),
-    writableRoots: z.array(Text(8192)),
-    deniedGlobs: z.array(Text(8192)),
-    maxReadBytes: Millis.optional(),
-    maxWriteBytes: Millis.optional(),
-    terminalMode: z.enum(['off', 'supervised', 'interactive']),
-    fixSigners: z.array(Text(200)),
-    sessionMaxMinutes: z.number().int().positive().optional(),
-    consentTimeoutSeconds: z.number().int().positive(),
-    recorded: z.boolean(),
+    rules: GroundRules,
+    vendorSigner: Text(200),
+    vendorSignedAt: Text(64),
+    admin: Text(200),
+    countersignedAt: Text(64),
   })
   .nullable();
 export type RulesView = z.infer<typeof RulesView>;
@@ -291,8 +207,8 @@ export const IPC_INVOKE = {
   sessionEnd: { request: NoArgs, response: SessionView },
   sessionState: { request: NoArgs, response: SessionView },
   consentPending: { request: NoArgs, response: z.array(ConsentRequestView) },
-  consentDecide: { request: ConsentDecision, response: Done },
-  grantsList: { request: NoArgs, response: z.array(GrantView) },
+  consentDecide: { request: ConsentDecideRequest, response: Done },
+  grantsList: { request: NoArgs, response: z.array(GrantInfo) },
   grantRevoke: { request: z.object({ grantId: Id }).strict(), response: Done },
   chatSend: {
     request: z.object({ text: z.string().min(1).max(MAX_CHAT_CHARS) }).strict(),
@@ -312,7 +228,7 @@ export const IPC_EVENTS = {
   sessionChanged: SessionView,
   consentRequested: ConsentRequestView,
   consentResolved: ConsentOutcome,
-  grantsChanged: z.array(GrantView),
+  grantsChanged: z.array(GrantInfo),
   activityAppended: ActivityEntry,
   chatReceived: ChatEntry,
   progressChanged: ProgressView,
