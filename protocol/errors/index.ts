@@ -7,6 +7,7 @@ import { CHANNEL_ERROR_CODES } from './channel';
 import { COMMON_ERROR_CODES } from './common';
 import type { ErrorCodeInfo } from './define';
 import { DESKTOP_ERROR_CODES } from './desktop';
+import { FIX_ERROR_CODES } from './fixes';
 import { IDENTITY_ERROR_CODES } from './identity';
 import { RELAY_ERROR_CODES } from './relay';
 import { SESSION_ERROR_CODES } from './session';
@@ -22,6 +23,7 @@ export const ERROR_CODE_GROUPS = {
   session: SESSION_ERROR_CODES,
   audit: AUDIT_ERROR_CODES,
   desktop: DESKTOP_ERROR_CODES,
+  fixes: FIX_ERROR_CODES,
 } as const;
 
 type Groups = typeof ERROR_CODE_GROUPS;
