@@ -8,6 +8,7 @@ import { COMMON_ERROR_CODES } from './common';
 import type { ErrorCodeInfo } from './define';
 import { DESKTOP_ERROR_CODES } from './desktop';
 import { FIX_ERROR_CODES } from './fixes';
+import { FILES_ERROR_CODES } from './files';
 import { IDENTITY_ERROR_CODES } from './identity';
 import { RELAY_ERROR_CODES } from './relay';
 import { SESSION_ERROR_CODES } from './session';
@@ -24,6 +25,7 @@ export const ERROR_CODE_GROUPS = {
   audit: AUDIT_ERROR_CODES,
   desktop: DESKTOP_ERROR_CODES,
   fixes: FIX_ERROR_CODES,
+  files: FILES_ERROR_CODES,
 } as const;
 
 type Groups = typeof ERROR_CODE_GROUPS;

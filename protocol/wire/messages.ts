@@ -2,11 +2,13 @@
 // declares its own messages in its own file and adds them here.
 import { z } from 'zod';
 import { ACTION_MESSAGES } from './actions';
+import { FILE_MESSAGES } from '../files';
 import { SESSION_MESSAGES } from './session';
 
 export const ChannelMessage = z.discriminatedUnion('type', [
   ...SESSION_MESSAGES,
   ...ACTION_MESSAGES,
+  ...FILE_MESSAGES,
 ]);
 export type ChannelMessage = z.infer<typeof ChannelMessage>;
 export type ChannelMessageType = ChannelMessage['type'];
