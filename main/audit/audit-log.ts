@@ -1,0 +1,213 @@
+// The agent's append-only, hash-chained audit log (DESIGN.md "Audit", issue 2).
+// An action is audited before it runs: callers await append() and refuse the
+// action when it throws AUDIT_WRITE_FAILED.
+import type { KeyObject } from 'node:crypto';
+import { chmod, mkdir, open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AuditEvent, AuditRecord, SignedSessionSummary } from '../../protocol/audit';
+import { AssentError, isAssentError } from '../../protocol/errors';
+import { readAuditRecords } from './audit-reader';
+import { assertAuditEvent, sealRecord } from './audit-record';
+import { moveTornLine, readAuditTail, type MovedTornLine } from './audit-tail';
+import { SessionTally, signSessionSummary } from './session-summary';
+import { assertSummaryFileId, writeSummaryFile } from './summary-files';
+
+/** Options of AuditLog.open, with their defaults. */
+export interface AuditLogOptions {
+  /**
+   * Synchronous durability (default true): every append is followed by
+   * fdatasync and resolves only once the record is on disk. False only where
+   * a crash may lose the last records (benchmarks of the bare write path).
+   */
+  readonly durable?: boolean;
+  /** Clock for record times (tests inject one). */
+  readonly now?: () => Date;
+}
+
+/** Path of the log inside an agent data directory. */
+export function auditLogPath(dataDir: string): string {
+  return join(dataDir, 'audit', 'audit.jsonl');
+}
+
+/** The audit log of one agent data directory; one instance (one process) appends at a time. */
+export class AuditLog {
+  private queue: Promise<unknown> = Promise.resolve();
+  private poisoned: unknown = null;
+  private closed = false;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly file: string,
+    private readonly handle: FileHandle,
+    private seq: number,
+    private hash: string,
+    private size: number,
+    private readonly durable: boolean,
+    private readonly now: () => Date,
+    /** The torn last line moved aside when this log was opened, if there was one. */
+    readonly recovered: MovedTornLine | null,
+  ) {}
+
+  /**
+   * Opens (creating it 0600 in a 0700 directory) `<dataDir>/audit/audit.jsonl`,
+   * continues its chain, and moves a torn last line aside, recording that.
+   */
+  static async open(dataDir: string, options: AuditLogOptions = {}): Promise<AuditLog> {
+    const now = options.now ?? (() => new Date());
+    const dir = join(dataDir, 'audit');
+    const file = auditLogPath(dataDir);
+    let handle: FileHandle | undefined;
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700);
+      handle = await open(file, 'a+', 0o600);
+      const stat = await handle.stat();
+      // Only a regular file gets its mode fixed (never chmod a device a link points at).
+      if (stat.isFile()) await handle.chmod(0o600);
+      const tail = await readAuditTail(handle, stat.isFile() ? stat.size : 0);
+      const moved = tail.torn ? await moveTornLine(handle, file, tail.torn, now()) : null;
+      const log = new AuditLog(
+        dataDir,
+        file,
+        handle,
+        tail.lastSeq,
+        tail.lastHash,
+        tail.size,
+        options.durable ?? true,
+        now,
+        moved,
+      );
+      if (moved)
+        await log.append({
+          type: 'audit.recovered',
+          actor: 'system',
+          data: {
+            tornFile: moved.file,
+            offset: moved.offset,
+            bytes: moved.bytes,
+            sha256: moved.sha256,
+          },
+        });
+      return log;
+    } catch (cause) {
+      await handle?.close().catch(() => undefined);
+      if (isAssentError(cause)) throw cause;
+      throw new AssentError('AUDIT_WRITE_FAILED', `The audit log ${file} could not be opened.`, {
+        cause,
+      });
+    }
+  }
+
+  /** Seq of the last record (0 for an empty log). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Hash of the last record (64 zeros for an empty log). */
+  get lastHash(): string {
+    return this.hash;
+  }
+
+  /**
+   * Appends one record: one write of the whole line, then fdatasync. Appends
+   * run one at a time in call order. Throws TypeError for a malformed event
+   * (strings over 4 KiB included) and AUDIT_WRITE_FAILED when the disk refuses.
+   */
+  async append(event: AuditEvent): Promise<AuditRecord> {
+    const checked = assertAuditEvent(event);
+    return this.enqueue(() => this.write(checked));
+  }
+
+  /**
+   * Computes the summary of `sessionId` from its records, signs it with the
+   * device key, appends it as a `session.summary` record and keeps that record
+   * in `<dataDir>/audit/summaries/<sessionId>.json`.
+   */
+  async summarizeSession(sessionId: string, deviceKey: KeyObject): Promise<SignedSessionSummary> {
+    assertSummaryFileId(sessionId);
+    return this.enqueue(async () => {
+      const tally = new SessionTally(sessionId);
+      for await (const record of readAuditRecords(this.file)) tally.add(record);
+      const signed = signSessionSummary(tally.summary(), deviceKey, {
+        seq: this.seq,
+        hash: this.hash,
+      });
+      const record = await this.write({
+        type: 'session.summary',
+        sessionId,
+        actor: 'agent',
+        data: signed,
+      });
+      try {
+        await writeSummaryFile(this.dataDir, record);
+      } catch (cause) {
+        throw new AssentError('AUDIT_WRITE_FAILED', 'The session summary could not be saved.', {
+          cause,
+        });
+      }
+      return signed;
+    });
+  }
+
+  /** Waits for pending appends, then closes the file. */
+  async close(): Promise<void> {
+    await this.enqueue(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      await this.handle.close();
+    });
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(event: AuditEvent): Promise<AuditRecord> {
+    if (this.closed) throw new AssentError('AUDIT_WRITE_FAILED', 'The audit log is closed.');
+    if (this.poisoned !== null)
+      throw new AssentError(
+        'AUDIT_WRITE_FAILED',
+        'The audit log failed to sync earlier; reopen it before auditing more.',
+        { cause: this.poisoned },
+      );
+    const { record, line } = sealRecord(event, this.seq + 1, this.hash, this.now());
+    const bytes = Buffer.from(`${line}\n`, 'utf8');
+    let written = false;
+    try {
+      const { bytesWritten } = await this.handle.write(bytes, 0, bytes.length, null);
+      if (bytesWritten !== bytes.length)
+        throw new Error(`short write: ${bytesWritten} of ${bytes.length} bytes`);
+      written = true;
+      if (this.durable) await this.handle.datasync();
+    } catch (cause) {
+      await this.undo(cause, written);
+      const code = (cause as NodeJS.ErrnoException).code;
+      throw new AssentError(
+        'AUDIT_WRITE_FAILED',
+        `The audit record could not be written${code ? ` (${code})` : ''}; the action was not carried out.`,
+        { cause },
+      );
+    }
+    this.seq = record.seq;
+    this.hash = record.hash;
+    this.size += bytes.length;
+    return record;
+  }
+
+  /**
+   * After a failed append, cuts the file back to its last good record so the
+   * next append does not follow a partial line. A failed fdatasync poisons
+   * the log: after it the kernel may have dropped the pages, and a retried
+   * sync can report success for data that never reached the disk.
+   */
+  private async undo(cause: unknown, syncFailed: boolean): Promise<void> {
+    if (syncFailed) this.poisoned = cause;
+    try {
+      await this.handle.truncate(this.size);
+    } catch {
+      this.poisoned ??= cause;
+    }
+  }
+}

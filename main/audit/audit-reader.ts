@@ -1,0 +1,83 @@
+// Streams the audit log line by line (the log grows for years; it is never
+// read whole), keeping exact line bytes and saying whether each line ended
+// with a newline, which is how a torn last write shows.
+import { createReadStream } from 'node:fs';
+import { MAX_AUDIT_LINE_BYTES } from '../../protocol/audit';
+import type { AuditRecord } from '../../protocol/audit';
+import { AssentError } from '../../protocol/errors';
+import { checkRecordLine } from './audit-record';
+
+/** One stored line. `lineNo` is 1-based and equals the seq the record on it must carry. */
+export interface AuditLine {
+  readonly lineNo: number;
+  readonly text: string;
+  /** False for a last line without a newline (torn write or truncated file). */
+  readonly terminated: boolean;
+  /** True when the line exceeded MAX_AUDIT_LINE_BYTES; `text` is then only its start. */
+  readonly oversized: boolean;
+}
+
+const NEWLINE = 0x0a;
+
+/** Yields every line of `file` in order; a missing file yields nothing. */
+export async function* readAuditLines(file: string): AsyncGenerator<AuditLine> {
+  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let skipping = false;
+  let lineNo = 0;
+  const take = (): { text: string; oversized: boolean } => {
+    const text = Buffer.concat(pending, Math.min(pendingBytes, MAX_AUDIT_LINE_BYTES)).toString(
+      'utf8',
+    );
+    const oversized = skipping || pendingBytes > MAX_AUDIT_LINE_BYTES;
+    pending = [];
+    pendingBytes = 0;
+    skipping = false;
+    return { text, oversized };
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
+        if (!skipping) pending.push(chunk.subarray(start, nl));
+        pendingBytes += nl - start;
+        lineNo += 1;
+        yield { lineNo, ...take(), terminated: true };
+        start = nl + 1;
+      }
+      if (start < chunk.length) {
+        if (!skipping) pending.push(chunk.subarray(start));
+        pendingBytes += chunk.length - start;
+        // A line longer than any record can be is kept only in part: a garbage
+        // file must not exhaust memory.
+        if (pendingBytes > MAX_AUDIT_LINE_BYTES && !skipping) {
+          pending = [Buffer.concat(pending).subarray(0, MAX_AUDIT_LINE_BYTES)];
+          skipping = true;
+        }
+      }
+    }
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new AssentError('IO_FAILED', `The audit log ${file} could not be read.`, { cause });
+  } finally {
+    stream.destroy();
+  }
+  if (pendingBytes > 0) {
+    lineNo += 1;
+    yield { lineNo, ...take(), terminated: false };
+  }
+}
+
+/**
+ * Yields the valid records of `file`, stopping quietly at the first line that
+ * is not one (history and reports read what verifies; `verify` says what does not).
+ */
+export async function* readAuditRecords(file: string): AsyncGenerator<AuditRecord> {
+  for await (const line of readAuditLines(file)) {
+    if (!line.terminated || line.oversized) return;
+    const checked = checkRecordLine(line.text);
+    if (!checked.ok || checked.record.seq !== line.lineNo) return;
+    yield checked.record;
+  }
+}
