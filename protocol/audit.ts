@@ -18,11 +18,11 @@ export const AUDIT_ACTORS = ['approver', 'engineer', 'agent', 'admin', 'system']
 export const AuditActor = z.enum(AUDIT_ACTORS);
 export type AuditActor = z.infer<typeof AuditActor>;
 
-/** An event type: dotted lower-case words, e.g. `session.accepted`, `file.read`. */
+/** An event type: dotted lower-case words, e.g. `session.accepted`, `file.read` (and plain `chat`). */
 export const AuditEventType = z
   .string()
   .max(64)
-  .regex(/^[a-z]+(\.[a-z-]+)+$/, 'dotted lower-case words such as session.accepted');
+  .regex(/^(chat|[a-z]+(\.[a-z-]+)+)$/, 'dotted lower-case words such as session.accepted');
 export type AuditEventType = z.infer<typeof AuditEventType>;
 
 /** Small JSON data of a record: digests, sizes, ids, outcomes. */

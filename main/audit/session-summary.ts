@@ -140,7 +140,9 @@ export function verifySessionSummary(
   const expected =
     typeof devicePublicKey === 'string'
       ? devicePublicKey
-      : rawPublicKey(createPublicKey(devicePublicKey));
+      : rawPublicKey(
+          devicePublicKey.type === 'public' ? devicePublicKey : createPublicKey(devicePublicKey),
+        );
   if (body.devicePublicKey !== expected) return false;
   return verifyPayload(expected, SIGNING_DOMAINS.sessionSummary, body, signature);
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { AuditEngineer } from '../../../protocol/audit';
-import { AuditLog } from '../../../main/audit/audit-log';
+import type { AuditLog } from '../../../main/audit/audit-log';
 import { sha256Hex } from '../../../main/audit/audit-record';
 
 const dirs: string[] = [];

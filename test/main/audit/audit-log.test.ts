@@ -1,4 +1,4 @@
-import { appendFile, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AUDIT_GENESIS_HASH, AuditRecord } from '../../../protocol/audit';
@@ -167,7 +167,6 @@ describe('AuditLog', () => {
     const log = await AuditLog.open(dataDir);
     await log.close();
     await symlink('/dev/full', auditLogPath(dataDir) + '.full');
-    const { rename } = await import('node:fs/promises');
     await rename(auditLogPath(dataDir) + '.full', auditLogPath(dataDir));
     const full = await AuditLog.open(dataDir);
     const error = await full
