@@ -83,14 +83,16 @@ export async function admitUpgrade(req: IncomingMessage, ctx: GateContext): Prom
   const role = roleOf(req);
   checkWebSocketHandshake(req);
   const source = req.socket.remoteAddress ?? 'unknown';
+  const resume = header(req, AUTH_HEADERS.resume);
+  const code = header(req, AUTH_HEADERS.sessionCode);
+  // Guessing codes or tokens blocks only further guesses from that source, not its agents.
+  const guessing = role === 'engineer' || resume !== undefined;
   const wait = Math.max(
     ctx.authFailures.retryAfter(source, ctx.now()),
-    ctx.codeFailures.retryAfter(source, ctx.now()),
+    guessing ? ctx.codeFailures.retryAfter(source, ctx.now()) : 0,
   );
   if (wait > 0) throw rateLimited(wait);
 
-  const resume = header(req, AUTH_HEADERS.resume);
-  const code = header(req, AUTH_HEADERS.sessionCode);
   if (resume !== undefined && !ResumeToken.safeParse(resume).success)
     throw new AssentError('RELAY_BAD_REQUEST', 'The resume token is malformed.');
   if (role === 'agent' && code !== undefined)

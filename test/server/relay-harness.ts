@@ -244,3 +244,12 @@ export async function pairUp(
 export function terminateAll(...peers: (Peer | undefined)[]): void {
   for (const peer of peers) peer?.ws.terminate();
 }
+
+/** Polls `condition` until it holds (relay-side state settles a moment after a client sees a close). */
+export async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
