@@ -266,5 +266,17 @@ export type AssentApi = {
   ) => () => void;
 };
 
+/** The reply of every invoke on the wire: a value, or an error with a stable code and a readable message. */
+export type IpcReply =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
+/** The stable code and text of an error from an API call (see preload/api.ts), or null. */
+export function ipcErrorParts(err: unknown): { code: string; text: string } | null {
+  const message = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
+  const match = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(message.replace(/^Error: /, ''));
+  return match === null ? null : { code: match[1]!, text: match[2]! };
+}
+
 /** Name of the global the preload exposes. */
 export const API_GLOBAL = 'assent';
