@@ -57,13 +57,17 @@ export function startRelay(
 export class Peer {
   readonly messages: RelayToPeer[] = [];
   readonly frames: Buffer[] = [];
+  /** When set, binary frames go here instead of `frames` (bulk tests). */
+  sink: ((frame: Buffer) => void) | undefined;
   readonly closed: Promise<{ code: number; reason: string }>;
   #waiters: (() => void)[] = [];
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) this.frames.push(data);
-      else this.messages.push(RelayToPeer.parse(JSON.parse(data.toString('utf8'))));
+      if (isBinary) {
+        if (this.sink) this.sink(data);
+        else this.frames.push(data);
+      } else this.messages.push(RelayToPeer.parse(JSON.parse(data.toString('utf8'))));
       for (const wake of this.#waiters.splice(0)) wake();
     });
     this.closed = new Promise((resolve) => {
