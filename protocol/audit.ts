@@ -63,24 +63,33 @@ export const AuditEngineer = z.object({
 export type AuditEngineer = z.infer<typeof AuditEngineer>;
 
 /**
+ * The engineer as the session records name them: an AuditEngineer object, or
+ * flat fields (`engineer` the name, beside `email` and `fingerprint`).
+ */
+const EngineerFields = {
+  engineer: z
+    .union([AuditEngineer, z.string().max(200)])
+    .nullable()
+    .optional(),
+  email: z.string().max(320).nullable().optional(),
+  fingerprint: z.string().max(128).nullable().optional(),
+};
+const Ticket = z.string().max(200).nullable().optional();
+
+/**
  * Data of the event types the session summary reads. Objects are loose:
  * callers may add fields; the fields listed here must have these shapes.
  */
 export const KNOWN_AUDIT_DATA = {
-  'session.handshake': z.looseObject({ engineer: AuditEngineer.optional() }),
-  'session.requested': z.looseObject({
-    engineer: AuditEngineer.optional(),
-    ticket: z.string().max(200).optional(),
-  }),
-  'session.accepted': z.looseObject({
-    engineer: AuditEngineer.optional(),
-    ticket: z.string().max(200).optional(),
-  }),
-  'session.resumed': z.looseObject({ engineer: AuditEngineer.optional() }),
+  'session.handshake': z.looseObject({ ...EngineerFields }),
+  'session.requested': z.looseObject({ ...EngineerFields, ticket: Ticket }),
+  'session.accepted': z.looseObject({ ...EngineerFields, ticket: Ticket }),
+  'session.resumed': z.looseObject({ ...EngineerFields }),
+  /** Length and (better) digest of the text; the text itself is refused. */
   chat: z.looseObject({
-    direction: z.enum(['in', 'out']),
     length: z.number().int().nonnegative(),
-    digest: Sha256Hex,
+    digest: Sha256Hex.optional(),
+    text: z.never().optional(),
   }),
   'action.requested': z.looseObject({ kind: z.string().max(64) }),
   'action.decided': z.looseObject({ allowed: z.boolean() }),
@@ -97,7 +106,7 @@ export const KNOWN_AUDIT_EVENT_TYPES = {
   'session.resumed': 'A dropped session resumed with the same engineer key.',
   'session.ended': 'The session ended (by whom, why).',
   'session.summary': 'The signed session summary (data is a SignedSessionSummary).',
-  chat: 'A chat message: direction, length and digest, never the text.',
+  chat: 'A chat message: who sent it, length and digest, never the text.',
   'action.requested': 'The engineer asked for an action (kind, digest).',
   'action.decided': 'The action was allowed or denied (allowed, basis).',
   'action.result': 'The action ran (digests and sizes of data read or written).',

@@ -43,9 +43,9 @@ export class SessionTally {
       case 'session.requested':
       case 'session.accepted':
       case 'session.resumed': {
-        const engineer = AuditEngineer.safeParse(data.engineer);
-        if (engineer.success && !this.engineer) this.engineer = engineer.data;
-        if (typeof data.ticket === 'string' && this.ticket === undefined) this.ticket = data.ticket;
+        this.takeEngineer(data);
+        if (typeof data.ticket === 'string' && data.ticket !== '' && this.ticket === undefined)
+          this.ticket = data.ticket;
         if (record.type === 'session.accepted') this.acceptedAt ??= record.time;
         break;
       }
@@ -70,6 +70,19 @@ export class SessionTally {
         this.counts.failed += 1;
         break;
     }
+  }
+
+  /** The first complete engineer (with an email) wins; a name and fingerprint alone is kept until then. */
+  private takeEngineer(data: Record<string, unknown>): void {
+    if (this.engineer?.email) return;
+    const full = AuditEngineer.safeParse(data.engineer);
+    const flat = AuditEngineer.safeParse({
+      name: typeof data.engineer === 'string' ? data.engineer : (this.engineer?.name ?? ''),
+      email: typeof data.email === 'string' ? data.email : '',
+      fingerprint: data.fingerprint,
+    });
+    const found = full.success ? full.data : flat.success ? flat.data : null;
+    if (found && (!this.engineer || found.email)) this.engineer = found;
   }
 
   /** True once any record of the session was added. */

@@ -5,6 +5,8 @@
 import { AUDIT_ERROR_CODES } from './audit';
 import { CHANNEL_ERROR_CODES } from './channel';
 import { COMMON_ERROR_CODES } from './common';
+import { CONSENT_ERROR_CODES } from './consent';
+import { RULES_ERROR_CODES } from './rules';
 import type { ErrorCodeInfo } from './define';
 import { DESKTOP_ERROR_CODES } from './desktop';
 import { FIX_ERROR_CODES } from './fixes';
@@ -25,6 +27,8 @@ export const ERROR_CODE_GROUPS = {
   audit: AUDIT_ERROR_CODES,
   desktop: DESKTOP_ERROR_CODES,
   fixes: FIX_ERROR_CODES,
+  consent: CONSENT_ERROR_CODES,
+  rules: RULES_ERROR_CODES,
   files: FILES_ERROR_CODES,
 } as const;
 

@@ -61,6 +61,51 @@ describe('session summaries', () => {
     expect(() => buildSessionSummary(records, 'nope')).toThrow(TypeError);
   });
 
+  it('reads the engineer from flat fields and ignores a null ticket (the agent session writes these)', async () => {
+    const dataDir = await tempDataDir();
+    const log = await AuditLog.open(dataDir, { now: steppingClock('2026-11-10T08:00:00Z') });
+    const sessionId = '0123456789abcdef';
+    const { name, email, fingerprint } = ENGINEER;
+    await log.append({
+      type: 'session.started',
+      sessionId,
+      data: { ticket: null, relay: 'ws://127.0.0.1:1' },
+    });
+    await log.append({
+      type: 'session.handshake',
+      sessionId,
+      data: { engineer: name, fingerprint, serial: 'a'.repeat(32) },
+    });
+    await log.append({
+      type: 'session.requested',
+      sessionId,
+      data: { engineer: name, email, fingerprint, reason: null, ticket: null, rules: null },
+    });
+    await log.append({
+      type: 'session.accepted',
+      sessionId,
+      actor: 'approver',
+      data: { approver: 'ann', engineer: fingerprint, sas: '123456' },
+    });
+    await log.append({
+      type: 'chat',
+      sessionId,
+      actor: 'engineer',
+      data: { from: 'engineer', length: 12 },
+    });
+    await log.append({ type: 'session.ended', sessionId, data: { by: 'agent', accepted: true } });
+    await log.close();
+    const summary = buildSessionSummary(await allRecords(dataDir), sessionId);
+    expect(summary).toMatchObject({
+      engineer: { name, email, fingerprint },
+      accepted: true,
+      ended: true,
+      chatMessages: 1,
+      durationMs: 2000,
+    });
+    expect(summary.ticket).toBeUndefined();
+  });
+
   it('signs with the device key; tampered summaries and other keys do not verify', async () => {
     const { dataDir, log } = await loggedSessions();
     await log.close();
