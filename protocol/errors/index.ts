@@ -14,6 +14,7 @@ import { FILES_ERROR_CODES } from './files';
 import { IDENTITY_ERROR_CODES } from './identity';
 import { RELAY_ERROR_CODES } from './relay';
 import { SESSION_ERROR_CODES } from './session';
+import { TERMINAL_ERROR_CODES } from './terminal';
 
 export type { ErrorCodeInfo } from './define';
 
@@ -24,6 +25,7 @@ export const ERROR_CODE_GROUPS = {
   channel: CHANNEL_ERROR_CODES,
   identity: IDENTITY_ERROR_CODES,
   session: SESSION_ERROR_CODES,
+  terminal: TERMINAL_ERROR_CODES,
   audit: AUDIT_ERROR_CODES,
   desktop: DESKTOP_ERROR_CODES,
   fixes: FIX_ERROR_CODES,

@@ -4,11 +4,13 @@ import { z } from 'zod';
 import { ACTION_MESSAGES } from './actions';
 import { FILE_MESSAGES } from '../files';
 import { SESSION_MESSAGES } from './session';
+import { TERMINAL_MESSAGES } from '../terminal';
 
 export const ChannelMessage = z.discriminatedUnion('type', [
   ...SESSION_MESSAGES,
   ...ACTION_MESSAGES,
   ...FILE_MESSAGES,
+  ...TERMINAL_MESSAGES,
 ]);
 export type ChannelMessage = z.infer<typeof ChannelMessage>;
 export type ChannelMessageType = ChannelMessage['type'];
