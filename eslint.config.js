@@ -103,6 +103,40 @@ export default tseslint.config(
     files: ['main/electron/**'],
     ...layer('main/electron', [up(['server', 'console', 'renderer', 'preload'])]),
   },
+  // Only the consent engine mints grants (issue 3: no handler runs without a
+  // genuine grant). These repeat each layer's patterns, because a later
+  // no-restricted-imports entry replaces an earlier one.
+  ...(() => {
+    const noGrantMint = {
+      group: ['**/grant-mint', '**/grant-mint.ts', './grant-mint', './grant-mint.ts'],
+      message:
+        'Grants are minted by main/consent/consent-engine.ts only; import Grant from grant.ts.',
+    };
+    const mintOwners = ['main/consent/consent-engine.ts', 'main/consent/grant.ts'];
+    return [
+      {
+        files: ['main/**'],
+        ignores: ['main/electron/**', ...mintOwners],
+        ...layer('main core: grant minting', [
+          noElectron,
+          noMainElectron,
+          up(['server', 'console', 'renderer', 'preload']),
+          noGrantMint,
+        ]),
+      },
+      {
+        files: ['main/electron/**'],
+        ...layer('main/electron: grant minting', [
+          up(['server', 'console', 'renderer', 'preload']),
+          noGrantMint,
+        ]),
+      },
+      {
+        files: ['test/**', 'bench/**'],
+        ...layer('tests: grant minting', [noGrantMint]),
+      },
+    ];
+  })(),
   {
     files: ['server/**'],
     ...layer('server', [noElectron, up(['main', 'console', 'renderer', 'preload'])]),

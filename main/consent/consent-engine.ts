@@ -1,0 +1,402 @@
+// The consent engine (issue 3, DESIGN "Consent"): every action goes through
+// the ground rules and machine policy first (deny wins), then a standing
+// consent, then a live session grant, else a prompt to the approver. Only
+// this module mints grants. Decisions are written to the audit log before a
+// grant is handed out, so an action never runs unrecorded.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type {
+  ActionPreview,
+  ConsentDecision,
+  DecisionBasis,
+  GrantInfo,
+} from '../../protocol/consent';
+import { AssentError, type ErrorCode } from '../../protocol/errors';
+import type { EffectiveRules } from '../rules/effective-rules';
+import { actionDigest, type ActionDescription } from './action';
+import { scopeCovers } from './consent-scope';
+import { mintGrant, type Grant, type GrantInit } from './grant-mint';
+import { info, SessionGrants } from './session-grants';
+
+/** Where the engine writes its records; the real one is main/audit's AuditLog. */
+export interface AuditSink {
+  append(event: {
+    type: string;
+    sessionId?: string;
+    actor?: 'approver' | 'engineer' | 'agent' | 'admin' | 'system';
+    data: Record<string, unknown>;
+  }): Promise<unknown>;
+}
+
+/** A request waiting for the approver, as data (every UI renders it its own way). */
+export interface ConsentPrompt {
+  readonly id: string;
+  readonly requestId: string;
+  readonly preview: ActionPreview;
+  readonly createdAt: number;
+  /** No answer by then means deny. */
+  readonly decideBy: number;
+}
+
+/** How a prompt ended. */
+export type PromptOutcome = 'allowed' | 'denied' | 'timed-out' | 'cancelled' | 'session-ended';
+
+/** Payload of the `prompt-resolved` event. */
+export interface PromptResolution {
+  readonly prompt: ConsentPrompt;
+  readonly outcome: PromptOutcome;
+  readonly basis: DecisionBasis;
+}
+
+/** Payload of the `notice` event: an action a standing consent allowed without asking. */
+export interface ConsentNotice {
+  readonly requestId: string;
+  readonly preview: ActionPreview;
+  readonly basis: DecisionBasis;
+}
+
+export interface ConsentEngineOptions {
+  readonly sessionId: string;
+  readonly rules: EffectiveRules;
+  readonly audit: AuditSink;
+  readonly now?: () => number;
+  /** Prompt timeout; default from the rules (consentTimeoutSeconds, 120 s). */
+  readonly timeoutMs?: number;
+  /** When the session started (for the session length rule); default: construction time. */
+  readonly sessionStartedAt?: number;
+}
+
+type Settled =
+  | { allowed: true; basis: DecisionBasis; how: string; by?: string; sessionGrantId?: string }
+  | { allowed: false; basis: DecisionBasis; code: ErrorCode; message: string; by?: string };
+
+interface Waiting {
+  readonly prompt: ConsentPrompt;
+  readonly action: ActionDescription;
+  readonly settle: (outcome: Settled) => void;
+}
+
+const ERRORS: Record<string, [ErrorCode, string]> = {
+  timeout: ['CONSENT_TIMEOUT', 'Nobody answered the consent prompt in time.'],
+  cancelled: ['CONSENT_CANCELLED', 'The engineer withdrew the request.'],
+  'session-ended': ['CONSENT_SESSION_ENDED', 'The session ended.'],
+};
+
+/**
+ * Events: `prompt` (ConsentPrompt), `prompt-resolved` (PromptResolution),
+ * `notice` (ConsentNotice), `grants-changed` (GrantInfo[]), `grant-revoked` (GrantInfo).
+ */
+export class ConsentEngine extends EventEmitter {
+  readonly sessionId: string;
+  readonly rules: EffectiveRules;
+  private readonly audit: AuditSink;
+  private readonly now: () => number;
+  private readonly timeoutMs: number;
+  private readonly sessionStartedAt: number;
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly requests = new Set<string>();
+  /** Revokers of grants handed out and not yet finished, by request id. */
+  private readonly running = new Map<
+    string,
+    { revoke: (reason: unknown) => void; sessionGrantId?: string }
+  >();
+  private readonly sessionGrants: SessionGrants;
+  private closed: string | null = null;
+
+  constructor(options: ConsentEngineOptions) {
+    super();
+    this.sessionId = options.sessionId;
+    this.rules = options.rules;
+    this.audit = options.audit;
+    this.now = options.now ?? Date.now;
+    this.timeoutMs = options.timeoutMs ?? options.rules.consentTimeoutMs;
+    this.sessionStartedAt = options.sessionStartedAt ?? this.now();
+    this.sessionGrants = new SessionGrants(this.now, options.rules.platform);
+  }
+
+  /** Decides an action; resolves with a grant bound to its digest or throws an AssentError with `details.basis`. */
+  async request(
+    action: ActionDescription,
+    opts: { requestId: string; signal?: AbortSignal },
+  ): Promise<Grant> {
+    const { requestId } = opts;
+    if (this.closed !== null)
+      throw new AssentError('CONSENT_SESSION_ENDED', 'The session has ended.');
+    if (this.requests.has(requestId) || this.running.has(requestId))
+      throw new AssentError(
+        'ACTION_DUPLICATE_REQUEST',
+        `Request ${requestId} is already in progress.`,
+      );
+    this.requests.add(requestId);
+    try {
+      const digest = actionDigest(action);
+      const preview: ActionPreview = { ...action.preview, kind: action.kind, digest };
+      await this.record('action.requested', 'engineer', {
+        requestId,
+        kind: action.kind,
+        digest,
+        target: action.target.slice(0, 1024),
+      });
+      const settled = await this.decideFor(action, preview, requestId, opts.signal);
+      await this.record(
+        'action.decided',
+        settled.basis.source === 'approver' ? 'approver' : 'agent',
+        {
+          requestId,
+          kind: action.kind,
+          digest,
+          allowed: settled.allowed,
+          how: settled.allowed ? settled.how : settled.code,
+          basis: settled.basis,
+          ...(settled.by === undefined ? {} : { by: settled.by }),
+        },
+      );
+      if (!settled.allowed)
+        throw new AssentError(settled.code, settled.message, { details: { basis: settled.basis } });
+      if (this.closed !== null || opts.signal?.aborted)
+        throw new AssentError(this.closed !== null ? 'CONSENT_SESSION_ENDED' : 'CONSENT_CANCELLED');
+      return this.issue(requestId, {
+        id: `a-${randomUUID()}`,
+        digest,
+        kind: action.kind,
+        basis: settled.basis,
+        sessionGrantId: settled.sessionGrantId,
+      });
+    } finally {
+      this.requests.delete(requestId);
+    }
+  }
+
+  private decideFor(
+    action: ActionDescription,
+    preview: ActionPreview,
+    requestId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Settled> | Settled {
+    const verdict = this.rules.evaluate(action, {
+      now: this.now(),
+      sessionStartedAt: this.sessionStartedAt,
+    });
+    if (!verdict.allowed)
+      return {
+        allowed: false,
+        basis: verdict.basis,
+        code: 'CONSENT_DENIED_BY_RULE',
+        message: `Denied by ${verdict.basis.source === 'machine-policy' ? 'the machine policy' : 'the ground rules'}: ${verdict.basis.rule ?? ''}`,
+      };
+    if (verdict.standing) {
+      const index = this.rules.standingConsents.indexOf(verdict.standing);
+      const basis: DecisionBasis = {
+        source: 'standing-consent',
+        rule: `standingConsents[${index}]: ${verdict.standing.kind}${verdict.standing.under ? ` under ${verdict.standing.under}` : ''}${verdict.standing.command ? ` ${verdict.standing.command}` : ''}`.slice(
+          0,
+          500,
+        ),
+      };
+      this.emit('notice', { requestId, preview, basis } satisfies ConsentNotice);
+      return { allowed: true, basis, how: 'standing-consent' };
+    }
+    const sessionGrant = this.sessionGrants.use(action);
+    if (sessionGrant) {
+      this.emit('grants-changed', this.grants());
+      return {
+        allowed: true,
+        basis: { source: 'session-grant', rule: sessionGrant.id },
+        how: 'session-grant',
+        sessionGrantId: sessionGrant.id,
+      };
+    }
+    return this.ask(action, preview, requestId, signal);
+  }
+
+  private ask(
+    action: ActionDescription,
+    preview: ActionPreview,
+    requestId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Settled> {
+    return new Promise<Settled>((resolve) => {
+      const createdAt = this.now();
+      const prompt: ConsentPrompt = {
+        id: `p-${randomUUID()}`,
+        requestId,
+        preview,
+        createdAt,
+        decideBy: createdAt + this.timeoutMs,
+      };
+      const onAbort = (): void => this.cancel(requestId);
+      const timer = setTimeout(
+        () => this.end(prompt.id, 'timed-out', { source: 'timeout' }),
+        this.timeoutMs,
+      );
+      const settle = (outcome: Settled): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      this.waiting.set(prompt.id, { prompt, action, settle });
+      if (signal?.aborted) return this.cancel(requestId);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.emit('prompt', prompt);
+    });
+  }
+
+  /** Ends a waiting prompt without an allow. */
+  private end(
+    promptId: string,
+    outcome: 'timed-out' | 'cancelled' | 'session-ended',
+    basis: DecisionBasis,
+  ): void {
+    const waiting = this.waiting.get(promptId);
+    if (!waiting) return;
+    this.waiting.delete(promptId);
+    const [code, message] = ERRORS[outcome === 'timed-out' ? 'timeout' : outcome]!;
+    waiting.settle({ allowed: false, basis, code, message });
+    this.emit('prompt-resolved', {
+      prompt: waiting.prompt,
+      outcome,
+      basis,
+    } satisfies PromptResolution);
+  }
+
+  /** The prompts waiting for the approver, oldest first. */
+  pending(): ConsentPrompt[] {
+    return [...this.waiting.values()].map((w) => w.prompt);
+  }
+
+  /** The approver's answer to a prompt. An allow-session scope must cover the action and stay inside the rules. */
+  decide(promptId: string, decision: ConsentDecision, by: { approver: string }): void {
+    const waiting = this.waiting.get(promptId);
+    if (!waiting)
+      throw new AssentError('CONSENT_PROMPT_UNKNOWN', 'That consent prompt is no longer waiting.');
+    const who = `${decision.how} by ${by.approver}`.slice(0, 500);
+    let settled: Settled;
+    if (decision.how === 'deny') {
+      settled = {
+        allowed: false,
+        basis: {
+          source: 'approver',
+          rule: decision.reason ? `${who}: ${decision.reason}`.slice(0, 500) : who,
+        },
+        code: 'CONSENT_DENIED',
+        message: decision.reason ? `Denied: ${decision.reason}` : 'The approver denied the action.',
+        by: by.approver,
+      };
+    } else if (decision.how === 'allow-once') {
+      settled = {
+        allowed: true,
+        basis: { source: 'approver', rule: who },
+        how: 'allow-once',
+        by: by.approver,
+      };
+    } else {
+      if (!scopeCovers(decision.scope, waiting.action, this.rules.platform))
+        throw new AssentError(
+          'CONSENT_SCOPE_INVALID',
+          'The scope does not cover the action it answers.',
+        );
+      const refusal = this.rules.scopeRefusal(decision.scope);
+      if (refusal)
+        throw new AssentError(
+          'CONSENT_SCOPE_INVALID',
+          `The scope reaches beyond the rules: ${refusal.rule ?? refusal.source}`,
+          { details: { basis: refusal } },
+        );
+      const grant = this.sessionGrants.add(decision.scope, by.approver);
+      settled = {
+        allowed: true,
+        basis: { source: 'approver', rule: `${who} (${grant.id})` },
+        how: 'allow-session',
+        by: by.approver,
+        sessionGrantId: grant.id,
+      };
+    }
+    this.waiting.delete(promptId);
+    waiting.settle(settled);
+    this.emit('prompt-resolved', {
+      prompt: waiting.prompt,
+      outcome: settled.allowed ? 'allowed' : 'denied',
+      basis: settled.basis,
+    } satisfies PromptResolution);
+    if (decision.how === 'allow-session') this.emit('grants-changed', this.grants());
+  }
+
+  /** The live session grants. */
+  grants(): GrantInfo[] {
+    return this.sessionGrants.list();
+  }
+
+  /** Revokes a session grant: no further use, and every action running under it is aborted. */
+  revoke(grantId: string): void {
+    const grant = this.sessionGrants.remove(
+      grantId,
+      new AssentError('GRANT_REVOKED', 'The approver revoked the grant.'),
+    );
+    if (!grant) throw new AssentError('GRANT_UNKNOWN', `No session grant ${grantId}.`);
+    for (const [requestId, run] of this.running)
+      if (run.sessionGrantId === grantId) this.running.delete(requestId);
+    void this.record('grant.revoked', 'approver', {
+      grantId,
+      kind: grant.scope.kind,
+      uses: grant.uses,
+    }).catch((err: unknown) => this.emit('audit-failed', err));
+    this.emit('grant-revoked', info(grant));
+    this.emit('grants-changed', this.grants());
+  }
+
+  /** The engineer withdrew a request: a waiting prompt ends as cancelled, a running action is aborted. */
+  cancel(requestId: string): void {
+    for (const w of this.waiting.values())
+      if (w.prompt.requestId === requestId)
+        this.end(w.prompt.id, 'cancelled', { source: 'cancelled' });
+    const run = this.running.get(requestId);
+    if (run) {
+      this.running.delete(requestId);
+      run.revoke(new AssentError('CONSENT_CANCELLED', 'The engineer cancelled the action.'));
+    }
+  }
+
+  /** The action of `requestId` finished; its grant is spent and no longer tracked. */
+  finish(requestId: string): void {
+    const run = this.running.get(requestId);
+    if (!run) return;
+    this.running.delete(requestId);
+    run.revoke(new AssentError('GRANT_REVOKED', 'The action finished; its grant is spent.'));
+  }
+
+  /** The session ended: deny everything waiting, abort every grant. Idempotent. */
+  close(reason: string): void {
+    if (this.closed !== null) return;
+    this.closed = reason;
+    for (const id of [...this.waiting.keys()])
+      this.end(id, 'session-ended', { source: 'session-ended', rule: reason.slice(0, 500) });
+    const error = new AssentError('CONSENT_SESSION_ENDED', `The session ended: ${reason}`);
+    for (const run of this.running.values()) run.revoke(error);
+    this.running.clear();
+    this.sessionGrants.clear(error);
+    this.emit('grants-changed', []);
+  }
+
+  private issue(requestId: string, init: GrantInit): Grant {
+    const { grant, revoke } = mintGrant(init);
+    const sessionGrant =
+      init.sessionGrantId === undefined ? undefined : this.sessionGrants.get(init.sessionGrantId);
+    const run = {
+      revoke,
+      ...(init.sessionGrantId === undefined ? {} : { sessionGrantId: init.sessionGrantId }),
+    };
+    const stop = (reason: unknown): void => revoke(reason);
+    sessionGrant?.issued.add(stop);
+    grant.signal.addEventListener('abort', () => sessionGrant?.issued.delete(stop), { once: true });
+    this.running.set(requestId, run);
+    return grant;
+  }
+
+  private record(
+    type: string,
+    actor: 'approver' | 'engineer' | 'agent',
+    data: Record<string, unknown>,
+  ): Promise<unknown> {
+    return this.audit.append({ type, sessionId: this.sessionId, actor, data });
+  }
+}
