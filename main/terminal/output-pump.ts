@@ -1,0 +1,127 @@
+// Moves a pty's output to the link in batches, with backpressure end to end
+// (issue 4). Why these numbers: like Hyper (app/session.ts, 16 ms / 200 KB),
+// a batch is cut by time and by size. A keystroke echo after a quiet spell
+// goes out on the next turn of the event loop (no timer: interactive latency
+// stays at the pty's own); while output keeps coming, it is gathered for up
+// to OUTPUT_BATCH_MS so a flood becomes a few large frames instead of
+// thousands of tiny ones, and a batch never exceeds OUTPUT_BATCH_BYTES (half
+// of one encrypted frame's plaintext, MAX_PLAINTEXT_BYTES, so a batch is one
+// frame). When a send has not resolved and a full batch is waiting, the pty
+// is paused: the program writing to it blocks, and no buffer grows.
+import { MAX_PLAINTEXT_BYTES } from '../../protocol/limits';
+
+/** Longest time output is held to be batched while more keeps coming. */
+export const OUTPUT_BATCH_MS = 16;
+/** Largest batch; also the queue size at which the pty is paused while a send is in flight. */
+export const OUTPUT_BATCH_BYTES = MAX_PLAINTEXT_BYTES / 2;
+
+export interface OutputPumpOptions {
+  readonly send: (chunk: Buffer) => Promise<void>;
+  readonly pause: () => void;
+  readonly resume: () => void;
+  /** A send failed (the link is gone): the terminal ends. */
+  readonly onError: (err: unknown) => void;
+  readonly now?: () => number;
+}
+
+/** Batches and sends output; `pause`/`resume` the source as the link allows. */
+export class OutputPump {
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private lastFlush = -Infinity;
+  private paused = false;
+  private failed = false;
+  private idleWaiters: Array<() => void> = [];
+  /** Most bytes ever held (queued plus in flight): what the bounded-memory test reads. */
+  highWaterBytes = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly options: OutputPumpOptions) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  push(chunk: Buffer): void {
+    if (this.failed || chunk.length === 0) return;
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    this.highWaterBytes = Math.max(this.highWaterBytes, this.queued + this.inFlight);
+    if (this.inFlight > 0 && this.queued >= OUTPUT_BATCH_BYTES && !this.paused) {
+      this.paused = true;
+      this.options.pause();
+    }
+    this.schedule();
+  }
+
+  /** Resolves when everything pushed so far has been sent (or the link failed). */
+  drained(): Promise<void> {
+    if ((this.queued === 0 && this.inFlight === 0) || this.failed) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Bytes held right now. */
+  get bufferedBytes(): number {
+    return this.queued + this.inFlight;
+  }
+
+  private schedule(): void {
+    if (this.inFlight > 0 || this.timer !== null || this.queued === 0) return;
+    const wait = this.queued >= OUTPUT_BATCH_BYTES ? 0 : this.lastFlush + OUTPUT_BATCH_MS - this.now();
+    if (wait <= 0) this.timer = setImmediate(() => this.flush());
+    else this.timer = setTimeout(() => this.flush(), wait);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    if (this.queued === 0 || this.failed) return;
+    const parts: Buffer[] = [];
+    let size = 0;
+    while (this.queue.length > 0 && size < OUTPUT_BATCH_BYTES) {
+      const head = this.queue[0]!;
+      const take = Math.min(head.length, OUTPUT_BATCH_BYTES - size);
+      parts.push(take === head.length ? head : head.subarray(0, take));
+      if (take === head.length) this.queue.shift();
+      else this.queue[0] = head.subarray(take);
+      size += take;
+    }
+    this.queued -= size;
+    this.inFlight = size;
+    this.lastFlush = this.now();
+    const batch = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+    this.options.send(batch).then(
+      () => {
+        this.inFlight = 0;
+        if (this.paused && this.queued < OUTPUT_BATCH_BYTES) {
+          this.paused = false;
+          this.options.resume();
+        }
+        if (this.queued === 0) this.wakeIdle();
+        else this.schedule();
+      },
+      (err: unknown) => {
+        this.failed = true;
+        this.inFlight = 0;
+        this.wakeIdle();
+        this.options.onError(err);
+      },
+    );
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Stops timers (the terminal ended); queued bytes are dropped. */
+  stop(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+      this.timer = null;
+    }
+    this.failed = true;
+    this.wakeIdle();
+  }
+}

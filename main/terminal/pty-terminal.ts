@@ -1,0 +1,268 @@
+// One shell in a node-pty on the agent (issue 4): spawned in the allowed root
+// with the minimal environment, its output filtered (supervised status
+// markers), recorded, mirrored to local listeners and pumped to the link
+// with backpressure; ended by killing its whole process tree.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { spawn, type IPty } from 'node-pty';
+import { AssentError } from '../../protocol/errors';
+import type { TerminalEndReason } from '../../protocol/terminal';
+import type { AsciicastRecorder, RecordingSummary } from './asciicast-recorder';
+import { OutputPump } from './output-pump';
+import { killTerminalProcesses } from './process-tree';
+import { chooseShell, terminalEnvironment } from './shell-environment';
+import { StatusMarkerFilter } from './status-marker';
+
+/** How long a supervised shell may take to show its first prompt. */
+export const SHELL_READY_TIMEOUT_MS = 10_000;
+/** How long the last output may take to leave after the shell ended. */
+const FINAL_DRAIN_MS = 2_000;
+
+export interface PtyTerminalOptions {
+  readonly id: string;
+  readonly mode: 'supervised' | 'interactive';
+  readonly cwd: string;
+  readonly cols: number;
+  readonly rows: number;
+  /** Sends a batch of output to the engineer (link.sendStream); resolves when the link can take more. */
+  readonly send: (chunk: Buffer) => Promise<void>;
+  /** The recording, or null when the rules do not ask for one. */
+  readonly recorder: AsciicastRecorder | null;
+  /** The recording failed mid-way; return true to end the terminal (recording required). */
+  readonly onRecordingError: (err: unknown) => boolean;
+}
+
+/** How a terminal ended. */
+export interface TerminalEnd {
+  readonly exitCode: number | null;
+  readonly reason: TerminalEndReason;
+  readonly recording: RecordingSummary | null;
+  /** Pids still alive after the kill (empty when the whole tree is gone). */
+  readonly survivors: readonly number[];
+}
+
+/** Events: `output` (Buffer, after filtering: what the engineer sees), `end` (TerminalEnd). */
+export class PtyTerminal extends EventEmitter {
+  readonly shell: string;
+  readonly tag = randomBytes(16).toString('hex');
+  private readonly pty: IPty;
+  private readonly filter = new StatusMarkerFilter();
+  private readonly pump: OutputPump;
+  private recorder: AsciicastRecorder | null;
+  private statusWaiter: ((status: number) => void) | null = null;
+  private lineBytes = 0;
+  private ending: Promise<TerminalEnd> | null = null;
+  private exitCode: number | null = null;
+  private exited = false;
+
+  private constructor(readonly options: PtyTerminalOptions) {
+    super();
+    this.recorder = options.recorder;
+    const shell = chooseShell(options.mode);
+    this.shell = shell.file;
+    try {
+      this.pty = spawn(shell.file, [...shell.args], {
+        name: 'xterm-256color',
+        cols: options.cols,
+        rows: options.rows,
+        cwd: options.cwd,
+        env: terminalEnvironment({ shell: shell.file, mode: options.mode, tag: this.tag }),
+        encoding: null,
+      });
+    } catch (err) {
+      throw new AssentError('TERMINAL_SPAWN_FAILED', `Cannot start ${shell.file}.`, { cause: err });
+    }
+    this.pump = new OutputPump({
+      send: options.send,
+      pause: () => this.pty.pause(),
+      resume: () => this.pty.resume(),
+      onError: () => void this.end('session-ended'),
+    });
+    this.pty.onData((data) => this.onData(data as unknown as Buffer));
+    this.pty.onExit(({ exitCode }) => {
+      this.exited = true;
+      this.exitCode = exitCode;
+      void this.end('exited');
+    });
+  }
+
+  /** Starts a shell; a supervised one is returned once it shows its first prompt. */
+  static async start(options: PtyTerminalOptions): Promise<PtyTerminal> {
+    const terminal = new PtyTerminal(options);
+    if (options.mode === 'supervised') {
+      const ready = await Promise.race([
+        terminal.nextStatus().then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), SHELL_READY_TIMEOUT_MS).unref()),
+      ]);
+      if (!ready) {
+        await terminal.end('exited');
+        throw new AssentError('TERMINAL_SPAWN_FAILED', 'The shell did not start in time.');
+      }
+    }
+    return terminal;
+  }
+
+  get pid(): number {
+    return this.pty.pid;
+  }
+
+  /** True once the terminal is ending or ended. */
+  get ended(): boolean {
+    return this.ending !== null;
+  }
+
+  /** True while a supervised line runs. */
+  get busy(): boolean {
+    return this.statusWaiter !== null;
+  }
+
+  /** Bytes of output held right now (batching and in flight). */
+  get bufferedBytes(): number {
+    return this.pump.bufferedBytes;
+  }
+
+  /** The most output bytes ever held at once. */
+  get highWaterBytes(): number {
+    return this.pump.highWaterBytes;
+  }
+
+  /** Supervised: writes one approved line and resolves with its exit status once the prompt is back. */
+  async runLine(line: string, marker: string): Promise<{ exitCode: number | null; outputBytes: number }> {
+    if (this.options.mode !== 'supervised') throw new TypeError('runLine is for supervised terminals');
+    if (this.ended) throw new AssentError('TERMINAL_ENDED');
+    if (this.busy) throw new AssentError('TERMINAL_BUSY');
+    this.lineBytes = 0;
+    const status = Promise.race([
+      this.nextStatus(),
+      this.endPromise().then(() => null),
+    ]);
+    this.record((r) => {
+      r.recordMarker(marker);
+      r.recordInput(line + '\r');
+    });
+    this.pty.write(line + '\r');
+    const exitCode = await status;
+    await this.pump.drained();
+    return { exitCode, outputBytes: this.lineBytes };
+  }
+
+  /** Interactive: keystrokes from the engineer. */
+  write(data: string): void {
+    if (this.options.mode !== 'interactive')
+      throw new AssentError('TERMINAL_NOT_INTERACTIVE');
+    if (this.ended) throw new AssentError('TERMINAL_ENDED');
+    this.record((r) => r.recordInput(data));
+    this.pty.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.ended) return;
+    this.pty.resize(cols, rows);
+    this.record((r) => r.recordResize(cols, rows));
+  }
+
+  /** Ctrl-C / Ctrl-\ as the line discipline sends them: to the foreground process group. */
+  interrupt(signal: 'SIGINT' | 'SIGQUIT'): void {
+    if (this.ended) return;
+    const char = signal === 'SIGINT' ? '\u0003' : '\u001c';
+    this.record((r) => r.recordInput(char));
+    this.pty.write(char);
+  }
+
+  /** Adds a marker to the recording (approvals, window extension, who ended it). */
+  mark(label: string): void {
+    this.record((r) => r.recordMarker(label));
+  }
+
+  /** Ends the terminal: kills the whole process tree, closes the recording. Idempotent. */
+  end(reason: TerminalEndReason): Promise<TerminalEnd> {
+    this.ending ??= this.finish(reason);
+    return this.ending;
+  }
+
+  private endPromise(): Promise<TerminalEnd> {
+    return new Promise((resolve) => this.once('end', resolve));
+  }
+
+  private async finish(reason: TerminalEndReason): Promise<TerminalEnd> {
+    this.mark(`terminal ended: ${reason}`);
+    const survivors = await killTerminalProcesses(this.pty.pid, this.tag);
+    if (!this.exited) {
+      try {
+        this.pty.kill('SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    const rest = this.filter.flush();
+    if (rest.length > 0) this.emitOutput(rest);
+    await Promise.race([
+      this.pump.drained(),
+      new Promise((r) => setTimeout(r, FINAL_DRAIN_MS).unref()),
+    ]);
+    this.pump.stop();
+    let recording: RecordingSummary | null = null;
+    if (this.recorder) {
+      try {
+        recording = this.recorder.finish();
+      } catch (err) {
+        this.options.onRecordingError(err);
+      }
+      this.recorder = null;
+    }
+    const end: TerminalEnd = { exitCode: this.exitCode, reason, recording, survivors };
+    this.statusWaiter = null;
+    this.emit('end', end);
+    return end;
+  }
+
+  private nextStatus(): Promise<number> {
+    return new Promise((resolve) => {
+      this.statusWaiter = (status) => {
+        this.statusWaiter = null;
+        resolve(status);
+      };
+    });
+  }
+
+  private onData(data: Buffer): void {
+    if (this.options.mode === 'interactive') {
+      this.emitOutput(data);
+      return;
+    }
+    const { output, statuses } = this.filter.feed(data);
+    if (output.length > 0) this.emitOutput(output);
+    // Believe a marker only when the shell is back in the foreground of its pty.
+    if (statuses.length > 0 && this.statusWaiter && this.shellInForeground())
+      this.statusWaiter(statuses[statuses.length - 1]!);
+  }
+
+  private emitOutput(data: Buffer): void {
+    this.lineBytes += data.length;
+    this.record((r) => r.recordOutput(data));
+    this.emit('output', data);
+    this.pump.push(data);
+  }
+
+  private shellInForeground(): boolean {
+    if (process.platform !== 'linux') return true;
+    try {
+      const stat = readFileSync(`/proc/${this.pty.pid}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[5]) === this.pty.pid;
+    } catch {
+      return false;
+    }
+  }
+
+  private record(write: (recorder: AsciicastRecorder) => void): void {
+    if (!this.recorder) return;
+    try {
+      write(this.recorder);
+    } catch (err) {
+      this.recorder = null;
+      if (this.options.onRecordingError(err)) void this.end('recording-failed');
+    }
+  }
+}

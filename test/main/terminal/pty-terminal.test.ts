@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AsciicastRecorder } from '../../../main/terminal/asciicast-recorder';
+import { terminalProcesses } from '../../../main/terminal/process-tree';
+import { PtyTerminal, type PtyTerminalOptions } from '../../../main/terminal/pty-terminal';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'assent-pty-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function options(over: Partial<PtyTerminalOptions> = {}): PtyTerminalOptions & { seen: Buffer[] } {
+  const seen: Buffer[] = [];
+  return {
+    id: 't1',
+    mode: 'supervised',
+    cwd: dir,
+    cols: 80,
+    rows: 24,
+    send: async (chunk) => {
+      seen.push(chunk);
+    },
+    recorder: null,
+    onRecordingError: () => true,
+    seen,
+    ...over,
+  };
+}
+
+describe('PtyTerminal', () => {
+  it('runs supervised lines in one shell and reports each exit status', async () => {
+    const o = options();
+    const t = await PtyTerminal.start(o);
+    const first = await t.runLine('echo hello-$((6*7)); false', 'approved');
+    expect(first.exitCode).toBe(1);
+    const second = await t.runLine('cd /; pwd; exit_code() { return 3; }; exit_code', 'approved');
+    expect(second.exitCode).toBe(3);
+    const text = Buffer.concat(o.seen).toString('utf8');
+    expect(text).toContain('hello-42');
+    expect(text).not.toContain('assent-status');
+    const end = await t.end('closed-by-engineer');
+    expect(end.survivors).toEqual([]);
+    expect(terminalProcesses(t.pid, t.tag)).toEqual([]);
+  });
+
+  it('kills background jobs, nohup and setsid children when it ends', async () => {
+    const o = options({ mode: 'interactive' });
+    const t = await PtyTerminal.start(o);
+    t.write('sleep 1001 & nohup sleep 1002 >/dev/null 2>&1 & setsid sleep 1003 & (sleep 1004 &) ; echo started-$((1+1))\r');
+    await waitFor(() => Buffer.concat(o.seen).toString().includes('started-2'));
+    await waitFor(() => terminalProcesses(t.pid, t.tag).length >= 5);
+    const end = await t.end('closed-by-approver');
+    expect(end.survivors).toEqual([]);
+    expect(terminalProcesses(t.pid, t.tag)).toEqual([]);
+  });
+
+  it('records output, input and markers in asciicast v2', async () => {
+    const file = join(dir, 'rec', 'a.cast');
+    const recorder = AsciicastRecorder.create(file, { width: 80, height: 24, timestamp: 1 });
+    const o = options({ recorder });
+    const t = await PtyTerminal.start(o);
+    await t.runLine('echo recorded', 'approved by alice');
+    const end = await t.end('closed-by-engineer');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ version: 2, width: 80 });
+    const events = lines.slice(1).map((l) => JSON.parse(l) as [number, string, string]);
+    expect(events).toContainEqual([expect.any(Number), 'm', 'approved by alice']);
+    expect(events).toContainEqual([expect.any(Number), 'i', 'echo recorded\r']);
+    const shown = events.filter((e) => e[1] === 'o').map((e) => e[2]).join('');
+    expect(shown).toBe(Buffer.concat(o.seen).toString('utf8'));
+    expect(end.recording?.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
