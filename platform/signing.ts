@@ -28,9 +28,10 @@ export function generateSigningKeyPair(): SigningKeyPair {
   return { privateKey, publicKey: rawPublicKey(publicKey) };
 }
 
-/** The raw 32-byte public key of an Ed25519 KeyObject, base64url. */
+/** The raw 32-byte public key of an Ed25519 KeyObject (public, or private: its public half), base64url. */
 export function rawPublicKey(key: KeyObject): string {
-  const spki = key.export({ type: 'spki', format: 'der' });
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
   return toBase64Url(spki.subarray(spki.length - 32));
 }
 

@@ -3,12 +3,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AssentError } from '../../protocol/errors';
-import {
-  EngineerCertificate,
-  RevocationList,
-  VendorPublicKey,
-  type Role,
-} from '../../protocol/identity';
+import type { EngineerCertificate } from '../../protocol/identity';
+import { RevocationList, VendorPublicKey, type Role } from '../../protocol/identity';
 import { ensurePrivateDir } from '../../platform/app-dirs';
 import { issueCertificate, signRevocationList } from '../../platform/credentials';
 import { readJsonFile, writeJsonFileAtomic } from '../../platform/json-file';

@@ -23,6 +23,8 @@ export interface PeerLink {
   readonly signal: AbortSignal;
   /** Sends a JSON message to the engineer (throws CHANNEL_CLOSED after the end). */
   send(message: ChannelMessage): void;
+  /** A fresh stream id for data this side sends (even on the agent side, odd on the engineer side). */
+  nextStreamId(): number;
   /** Sends bulk bytes on a stream; resolves when the transport can take more (backpressure). */
   sendStream(streamId: number, chunk: Uint8Array): Promise<void>;
   /** Receives bulk bytes the engineer sends on a stream id; returns a function that stops listening. */

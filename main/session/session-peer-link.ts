@@ -1,0 +1,87 @@
+// The PeerLink handed to the parts serving a session. It outlives network
+// drops: while the session is interrupted, JSON messages wait in a bounded
+// queue and are delivered after the resume; bulk streams fail at once
+// (CHANNEL_CLOSED) because bytes in flight on the old channel are lost — the
+// engineer resumes transfers from an offset.
+import { AssentError } from '../../protocol/errors';
+import type { ChannelMessage } from '../../protocol/wire/messages';
+import type { EncryptedLink } from '../../platform/encrypted-link';
+import type { PeerLink, VerifiedEngineer } from './peer-link';
+
+/** JSON messages kept while interrupted before the oldest are dropped. */
+export const INTERRUPTED_QUEUE_LIMIT = 1000;
+
+export class SessionPeerLink implements PeerLink {
+  private link: EncryptedLink | undefined;
+  private engineerValue: VerifiedEngineer | undefined;
+  private readonly queue: ChannelMessage[] = [];
+  private streamCounter = 0;
+  private readonly streamListeners = new Map<number, Set<(chunk: Buffer) => void>>();
+  private readonly unsubscribers: Array<() => void> = [];
+
+  constructor(
+    readonly sessionId: string,
+    readonly signal: AbortSignal,
+  ) {}
+
+  get engineer(): VerifiedEngineer {
+    if (!this.engineerValue) throw new AssentError('SESSION_NOT_ACTIVE');
+    return this.engineerValue;
+  }
+
+  /** Switches to a fresh channel after a handshake (first or resumed). */
+  use(link: EncryptedLink, engineer: VerifiedEngineer): void {
+    this.link = link;
+    this.engineerValue = engineer;
+    for (const [streamId, listeners] of this.streamListeners) {
+      for (const listener of listeners) this.unsubscribers.push(link.onStream(streamId, listener));
+    }
+  }
+
+  /** The channel is gone until a resume. */
+  interrupted(): void {
+    this.link = undefined;
+    for (const off of this.unsubscribers.splice(0)) off();
+  }
+
+  /** Delivers what waited during the interruption. */
+  resumed(): void {
+    const link = this.link;
+    if (!link) return;
+    for (const message of this.queue.splice(0)) link.send(message);
+  }
+
+  send(message: ChannelMessage): void {
+    if (this.signal.aborted) throw new AssentError('CHANNEL_CLOSED', 'The session has ended.');
+    if (this.link?.isOpen) {
+      this.link.send(message);
+      return;
+    }
+    if (this.queue.length >= INTERRUPTED_QUEUE_LIMIT) this.queue.shift();
+    this.queue.push(message);
+  }
+
+  nextStreamId(): number {
+    this.streamCounter += 2;
+    return this.streamCounter;
+  }
+
+  async sendStream(streamId: number, chunk: Uint8Array): Promise<void> {
+    if (this.signal.aborted || !this.link?.isOpen)
+      throw new AssentError('CHANNEL_CLOSED', 'The connection to the engineer is interrupted.');
+    await this.link.sendStream(streamId, chunk);
+  }
+
+  onStream(streamId: number, listener: (chunk: Buffer) => void): () => void {
+    let set = this.streamListeners.get(streamId);
+    if (!set) this.streamListeners.set(streamId, (set = new Set()));
+    set.add(listener);
+    const offLive = this.link?.onStream(streamId, listener);
+    if (offLive) this.unsubscribers.push(offLive);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.streamListeners.delete(streamId);
+      offLive?.();
+    };
+  }
+}

@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { verifyAuditLog } from '../../../main/audit/audit-verify';
+import { auditLogPath } from '../../../main/audit/audit-log';
+import { SessionHarness, waitFor } from '../../support/session-harness';
+import type { SessionRequest } from '../../../main/session/agent-session';
+import { AssentError } from '../../../protocol/errors';
+
+let harness: SessionHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+describe('agent session (real relay, agent core, engineer client, keychain)', () => {
+  it('runs the happy path: code, handshake with equal SAS, approval, chat both ways, end by engineer, audit verifies', async () => {
+    harness = await SessionHarness.start();
+    const { session, code } = await harness.startSession({
+      ticket: 'T-4711',
+      description: 'Printer queue stuck',
+    });
+    expect(code).toMatch(/^\d{10}$/);
+    const requested = waitFor<SessionRequest>(session, 'request');
+    const engineer = await harness.connect(code);
+    const request = await requested;
+    expect(request.engineer.name).toBe('Erin Engineer');
+    expect(request.engineer.vendor).toBe('Acme Support');
+    expect(request.sas).toMatch(/^\d{3} \d{3}$/);
+    expect(engineer.sas).toBe(request.sas);
+    expect(request.ticket).toBe('T-4711');
+    expect(request.reason).toBe('Investigating ticket 4711');
+
+    const approved = engineer.waitForApproval();
+    await session.accept('alice');
+    await approved;
+    expect(session.state).toBe('active');
+    expect(engineer.state).toBe('active');
+
+    const atAgent = waitFor<{ text: string }>(session, 'chat');
+    engineer.chat('Hello, can you open the log folder?');
+    expect((await atAgent).text).toBe('Hello, can you open the log folder?');
+    const atEngineer = waitFor<{ text: string; from: string }>(engineer, 'chat');
+    session.chat('Sure, go ahead.');
+    const reply = await atEngineer;
+    expect(reply).toMatchObject({ text: 'Sure, go ahead.', from: 'agent' });
+
+    const ended = waitFor<{ by: string; code: string }>(session, 'ended');
+    await engineer.endSession('Done, thanks');
+    expect(await ended).toMatchObject({ by: 'engineer', code: 'SESSION_ENDED' });
+
+    const verdict = await verifyAuditLog(auditLogPath(harness.dataDir));
+    expect(verdict.ok).toBe(true);
+    const types = (await import('node:fs')).readFileSync(auditLogPath(harness.dataDir), 'utf8');
+    for (const type of [
+      'session.code-issued',
+      'session.handshake',
+      'session.requested',
+      'session.accepted',
+      'chat',
+      'session.ended',
+    ]) {
+      expect(types).toContain(`"type":"${type}"`);
+    }
+    expect(types).not.toContain('Hello, can you open the log folder?');
+  });
+
+  it('tells the engineer when the approver refuses', async () => {
+    harness = await SessionHarness.start();
+    const { session, code } = await harness.startSession();
+    const requested = waitFor(session, 'request');
+    const engineer = await harness.connect(code);
+    await requested;
+    const approval = engineer.waitForApproval();
+    await session.refuse('Not now');
+    await expect(approval).rejects.toMatchObject({ code: 'SESSION_REFUSED', message: 'Not now' });
+    expect(session.state).toBe('ended');
+  });
+
+  it('refuses by itself when nobody answers in time', async () => {
+    harness = await SessionHarness.start({ agent: { approvalTimeoutMs: 300 } });
+    const { session, code } = await harness.startSession();
+    const engineer = await harness.connect(code);
+    await expect(engineer.waitForApproval()).rejects.toMatchObject({
+      code: 'SESSION_APPROVAL_TIMEOUT',
+    });
+    expect(session.end?.code).toBe('SESSION_APPROVAL_TIMEOUT');
+  });
+
+  it('ends at once when the agent ends, stopping the engineer side', async () => {
+    harness = await SessionHarness.start();
+    const { agentSession, engineer } = await harness.approvedSession();
+    const ended = engineer.whenEnded();
+    await agentSession.endSession();
+    expect(await ended).toMatchObject({ by: 'agent', code: 'SESSION_ENDED' });
+    expect(engineer.link.signal.aborted).toBe(true);
+    expect(() => engineer.chat('still there?')).toThrow(AssentError);
+  });
+
+  it('refuses an engineer whose credential was issued by another vendor key', async () => {
+    harness = await SessionHarness.start();
+    const { code } = await harness.startSession();
+    const rogue = harness.engineer({
+      vendorKey: (await import('../../../platform/signing')).generateSigningKeyPair(),
+    });
+    await expect(harness.connect(code, rogue)).rejects.toMatchObject({
+      code: 'RELAY_WRONG_VENDOR',
+    });
+  });
+
+  it('refuses expired and revoked credentials with clear codes', async () => {
+    harness = await SessionHarness.start();
+    const { code } = await harness.startSession();
+    const expired = harness.engineer({ days: 1, now: new Date(Date.now() - 3 * 86_400_000) });
+    await expect(harness.connect(code, expired)).rejects.toMatchObject({
+      code: 'RELAY_CREDENTIAL_EXPIRED',
+    });
+    const revoked = harness.engineer();
+    harness.revoke([revoked.certificate.serial]);
+    await expect(harness.connect(code, revoked)).rejects.toMatchObject({
+      code: 'RELAY_CREDENTIAL_REVOKED',
+    });
+  });
+
+  it('refuses an unknown or reused code', async () => {
+    harness = await SessionHarness.start();
+    const { session, code } = await harness.startSession();
+    await expect(harness.connect('0000000000')).rejects.toMatchObject({
+      code: 'RELAY_CODE_UNKNOWN',
+    });
+    const requested = waitFor(session, 'request');
+    await harness.connect(code);
+    await requested;
+    await expect(harness.connect(code)).rejects.toMatchObject({ code: 'RELAY_CODE_UNKNOWN' });
+  });
+});

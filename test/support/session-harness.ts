@@ -1,0 +1,205 @@
+// A real session stack for tests: a relay on 127.0.0.1:0, an agent with a
+// temporary data directory and its device key in the (test) OS keychain, and
+// engineers with credentials signed by a test vendor key. Nothing is mocked.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, type AgentOptions, type HelpRequest } from '../../main/agent';
+import { trustVendor } from '../../main/identity/vendor-trust';
+import type { AgentSession, SessionServices } from '../../main/session/agent-session';
+import type { PeerLink } from '../../main/session/peer-link';
+import { EngineerSession, type EngineerSessionOptions } from '../../console/engineer-session';
+import { issueCertificate, signRevocationList } from '../../platform/credentials';
+import { writeJsonFileAtomic } from '../../platform/json-file';
+import { deleteSecret, profileIdFor } from '../../platform/keychain';
+import { generateSigningKeyPair, type SigningKeyPair } from '../../platform/signing';
+import type { EngineerCertificate, Role, VendorPublicKey } from '../../protocol/identity';
+import { createRelay, type Relay, type RelayOptions } from '../../server/relay';
+
+/** An engineer's credential made for a test. */
+export interface TestEngineer {
+  certificate: EngineerCertificate;
+  signingKey: SigningKeyPair;
+}
+
+export interface HarnessOptions {
+  relay?: Partial<RelayOptions>;
+  agent?: Partial<Omit<AgentOptions, 'dataDir' | 'relayUrl'>>;
+}
+
+/** Waits for `event` on `emitter` (first argument), with a timeout. */
+export function waitFor<T = unknown>(
+  emitter: { once(event: string, listener: (value: T) => void): unknown },
+  event: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for '${event}'`)),
+      timeoutMs,
+    );
+    emitter.once(event, (value: T) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+export class SessionHarness {
+  private readonly cleanups: Array<() => Promise<void> | void> = [];
+
+  private constructor(
+    readonly root: string,
+    readonly dataDir: string,
+    readonly relayDataDir: string,
+    readonly vendorKey: SigningKeyPair,
+    readonly vendor: VendorPublicKey,
+    public relay: Relay,
+    readonly agent: Agent,
+    private readonly options: HarnessOptions,
+  ) {}
+
+  static async start(options: HarnessOptions = {}): Promise<SessionHarness> {
+    const root = mkdtempSync(join(tmpdir(), 'assent-harness-'));
+    const dataDir = join(root, 'agent');
+    const relayDataDir = join(root, 'relay');
+    const vendorKey = generateSigningKeyPair();
+    const vendor: VendorPublicKey = {
+      kind: 'assent-vendor-key',
+      v: 1,
+      vendor: 'Acme Support',
+      publicKey: vendorKey.publicKey,
+    };
+    const relay = await createRelay({
+      host: '127.0.0.1',
+      port: 0,
+      vendorPublicKey: vendorKey.publicKey,
+      dataDir: relayDataDir,
+      ...options.relay,
+    });
+    trustVendor(dataDir, vendor);
+    const agent = await Agent.open({ dataDir, relayUrl: relay.url, ...options.agent });
+    const harness = new SessionHarness(
+      root,
+      dataDir,
+      relayDataDir,
+      vendorKey,
+      vendor,
+      relay,
+      agent,
+      options,
+    );
+    harness.cleanups.push(async () => {
+      await agent.close();
+      deleteSecret('assent-agent', `device-key@${profileIdFor(dataDir)}`);
+    });
+    return harness;
+  }
+
+  /** A credential signed by the test vendor (or by `vendorKey`). */
+  engineer(
+    options: {
+      name?: string;
+      roles?: Role[];
+      days?: number;
+      now?: Date;
+      vendorKey?: SigningKeyPair;
+    } = {},
+  ): TestEngineer {
+    const signingKey = generateSigningKeyPair();
+    const certificate = issueCertificate((options.vendorKey ?? this.vendorKey).privateKey, {
+      vendor: 'Acme Support',
+      name: options.name ?? 'Erin Engineer',
+      email: 'erin@acme.example',
+      roles: options.roles ?? ['engineer'],
+      publicKey: signingKey.publicKey,
+      days: options.days ?? 30,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    return { certificate, signingKey };
+  }
+
+  /** Writes a signed revocation list into the relay's data directory. */
+  revoke(serials: string[], sequence = 1): void {
+    writeJsonFileAtomic(
+      join(this.relayDataDir, 'revocations.json'),
+      signRevocationList(this.vendorKey.privateKey, serials, sequence),
+    );
+  }
+
+  /** Starts an agent session and resolves with it once its code is shown. */
+  async startSession(
+    request: HelpRequest = {},
+    services?: (link: PeerLink) => SessionServices | undefined,
+  ): Promise<{ session: AgentSession; code: string }> {
+    const session = this.agent.createSession(request, services);
+    const code = waitFor<{ code: string }>(session, 'code');
+    await session.start();
+    this.cleanups.push(() => session.endSession());
+    return { session, code: (await code).code };
+  }
+
+  /** Connects an engineer with `code`. */
+  async connect(
+    code: string,
+    engineer: TestEngineer = this.engineer(),
+    extra: Partial<EngineerSessionOptions> = {},
+  ): Promise<EngineerSession> {
+    const session = await EngineerSession.connect({
+      relayUrl: this.relay.url,
+      code,
+      certificate: engineer.certificate,
+      signingKey: engineer.signingKey,
+      reason: 'Investigating ticket 4711',
+      ...extra,
+    });
+    this.cleanups.push(() => session.endSession());
+    return session;
+  }
+
+  /** A session accepted by the approver, with both ends. */
+  async approvedSession(
+    options: {
+      request?: HelpRequest;
+      services?: (link: PeerLink) => SessionServices | undefined;
+      engineer?: TestEngineer;
+    } = {},
+  ): Promise<{ agentSession: AgentSession; engineer: EngineerSession }> {
+    const { session: agentSession, code } = await this.startSession(
+      options.request,
+      options.services,
+    );
+    const requested = waitFor(agentSession, 'request');
+    const engineer = await this.connect(code, options.engineer);
+    await requested;
+    const approved = engineer.waitForApproval();
+    await agentSession.accept('test approver');
+    await approved;
+    return { agentSession, engineer };
+  }
+
+  /** Restarts the relay on the same port (simulates a relay outage). */
+  async restartRelay(): Promise<void> {
+    const port = this.relay.port;
+    await this.relay.close();
+    this.relay = await createRelay({
+      host: '127.0.0.1',
+      port,
+      vendorPublicKey: this.vendorKey.publicKey,
+      dataDir: this.relayDataDir,
+      ...this.options.relay,
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const cleanup of this.cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Best effort: the rest still gets cleaned up.
+      }
+    }
+    await this.relay.close();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
