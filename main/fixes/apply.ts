@@ -1,0 +1,242 @@
+// Applies a verified fix (issue 5 "Applying"): stage into a work directory on
+// the target's file system, run the pre-check, journal, keep every file it
+// replaces or removes (hard link or rename into the work directory: no copy,
+// same file system), swap new files in with atomic renames, run the
+// post-check, record the fix; any failure after the journal restores the old
+// files (hash-checked). A crash at any step is repaired by
+// recoverFixJournal (recover.ts).
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { AssentError } from '../../protocol/errors';
+import type { FixApplyResult } from '../../protocol/fixes';
+import { fileSystemError, syncDirectory } from '../../platform/atomic-file';
+import { requireCheck } from './checks';
+import { withFixLock } from './fix-lock';
+import {
+  fixTrust,
+  type FixAuditSink,
+  type FixProgress,
+  type FixStepHook,
+  type FixTrustBase,
+} from './fix-types';
+import { clearJournal, restoreOld, writeJournal } from './journal';
+import { recoverUnlocked } from './recover';
+import { fixesDir, loadRegistry, saveRegistry, withInstalled, type InstalledFix } from './registry';
+import { TARGET_WORK_DIR_NAME, inspectTarget } from './target-state';
+import { verifyFixHeader, verifyFixPackage } from './verify';
+
+export interface ApplyFixOptions {
+  readonly dataDir: string;
+  /** The package file (already received into the data dir). */
+  readonly packagePath: string;
+  /** The package sha256 the grant is bound to; the bytes read must hash to it. */
+  readonly expectedSha256?: string;
+  readonly trust: FixTrustBase;
+  /** Who approved, for `fix list` (decision basis, approver, engineer). */
+  readonly approvedBy: string;
+  readonly sessionId?: string;
+  readonly audit?: FixAuditSink;
+  readonly signal?: AbortSignal;
+  readonly progress?: FixProgress;
+  readonly onStep?: FixStepHook;
+}
+
+/** Picks the work directory: in the data dir when it shares the target's file system, else inside the target root. */
+export async function chooseWorkDir(
+  dataDir: string,
+  targetRoot: string,
+  id: string,
+): Promise<string> {
+  const name = `${id}-${randomBytes(6).toString('hex')}`;
+  const base = join(await fixesDir(dataDir), 'work');
+  await fsp.mkdir(base, { recursive: true, mode: 0o700 });
+  const [a, b] = await Promise.all([fsp.stat(base), fsp.stat(targetRoot)]);
+  const parent = a.dev === b.dev ? base : join(targetRoot, TARGET_WORK_DIR_NAME);
+  const dir = join(parent, name);
+  await fsp.mkdir(join(dir, 'staged'), { recursive: true, mode: 0o700 });
+  await fsp.mkdir(join(dir, 'backup'), { mode: 0o700 });
+  return dir;
+}
+
+async function removeWorkDir(workDir: string): Promise<void> {
+  await fsp.rm(workDir, { recursive: true, force: true });
+  const parent = dirname(workDir);
+  if (parent.endsWith(`/${TARGET_WORK_DIR_NAME}`)) await fsp.rmdir(parent).catch(() => undefined);
+}
+
+/** Verifies and applies a fix package; resolves when it is installed and recorded. */
+export function applyFix(options: ApplyFixOptions): Promise<FixApplyResult> {
+  return withFixLock(options.dataDir, () => applyUnlocked(options));
+}
+
+async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> {
+  const { dataDir, signal, audit } = options;
+  const step = async (name: string) => {
+    await options.onStep?.(name);
+  };
+  await recoverUnlocked(dataDir, audit);
+  const registry = await loadRegistry(dataDir);
+  const trust = fixTrust(options.trust, registry);
+  const header = await verifyFixHeader(options.packagePath, trust, signal);
+  const manifest = header.manifest;
+  const target = await inspectTarget(manifest);
+  const workDir = await chooseWorkDir(dataDir, manifest.targetRoot, manifest.id);
+  let journaled = false;
+  let record: InstalledFix | undefined;
+  try {
+    const verified = await verifyFixPackage(options.packagePath, trust, {
+      stageDir: join(workDir, 'staged'),
+      signal,
+      progress: (done, total) => options.progress?.(done, total, 'staging'),
+    });
+    if (verified.manifestSha256 !== header.manifestSha256)
+      throw new AssentError('FIX_PACKAGE_INVALID', 'The fix package changed while it was applied.');
+    if (options.expectedSha256 !== undefined && verified.packageSha256 !== options.expectedSha256)
+      throw new AssentError(
+        'FIX_UPLOAD_INVALID',
+        'The fix package is not the one that was approved.',
+      );
+    await syncDirectory(join(workDir, 'staged'));
+    await step('staged');
+    await requireCheck('pre', manifest.preCheck, manifest, signal);
+    await step('pre-checked');
+
+    record = {
+      id: manifest.id,
+      product: manifest.product,
+      version: manifest.version,
+      fixKind: manifest.fixKind,
+      description: manifest.description,
+      targetRoot: manifest.targetRoot,
+      workDir,
+      createdDirs: [...target.createDirs],
+      installedAt: new Date().toISOString(),
+      approvedBy: options.approvedBy,
+      signer: verified.signer.name,
+      signerFingerprint: verified.signer.fingerprint,
+      packageSha256: verified.packageSha256,
+      manifestSha256: verified.manifestSha256,
+      files: manifest.files.map((entry, i) => ({
+        path: entry.path,
+        op: entry.op,
+        oldSha256: target.files[i]!.sha256 ?? null,
+        newSha256: entry.op === 'remove' ? null : entry.sha256,
+        backup: entry.op === 'add' ? null : join(workDir, 'backup', String(i)),
+        staged: entry.op === 'remove' ? null : verified.staged.get(i)!,
+      })),
+      status: 'active',
+      ...(manifest.supersedes !== undefined ? { supersedes: manifest.supersedes } : {}),
+    };
+    signal?.throwIfAborted();
+    await writeJournal(dataDir, {
+      v: 1,
+      op: 'apply',
+      phase: 'prepared',
+      fix: record,
+      ...(options.sessionId ? { sessionId: options.sessionId } : {}),
+    });
+    journaled = true;
+    await step('journal-written');
+    await swapIn(record, signal, options.progress, step);
+    await writeJournal(dataDir, { v: 1, op: 'apply', phase: 'swapped', fix: record });
+    await step('swapped');
+    await requireCheck('post', manifest.postCheck, manifest, signal);
+    await step('post-checked');
+    await saveRegistry(dataDir, withInstalled(await loadRegistry(dataDir), record));
+    await step('registry-written');
+    await writeJournal(dataDir, { v: 1, op: 'apply', phase: 'committed', fix: record });
+    await step('committed');
+  } catch (err) {
+    if (journaled && record) {
+      await restoreOld(record);
+      await clearJournal(dataDir);
+    }
+    await removeWorkDir(workDir);
+    await audit?.append({
+      type: 'fix.apply-failed',
+      ...(options.sessionId ? { sessionId: options.sessionId } : {}),
+      actor: 'agent',
+      data: {
+        id: manifest.id,
+        version: manifest.version,
+        code: err instanceof AssentError ? err.code : 'IO_FAILED',
+        restored: journaled,
+      },
+    });
+    if (err instanceof AssentError || signal?.aborted) throw err;
+    throw journaled
+      ? new AssentError(
+          'FIX_ROLLED_BACK',
+          `Applying ${manifest.id} failed and it was rolled back.`,
+          { cause: err },
+        )
+      : fileSystemError(err, `applying ${manifest.id}`);
+  }
+  await fsp.rm(join(workDir, 'staged'), { recursive: true, force: true });
+  await clearJournal(dataDir);
+  await step('cleaned');
+  const result: FixApplyResult = {
+    id: manifest.id,
+    product: manifest.product,
+    version: manifest.version,
+    ...(header.fromVersion !== undefined ? { fromVersion: header.fromVersion } : {}),
+    filesChanged: manifest.files.length,
+    bytesWritten: manifest.files.reduce((n, f) => n + (f.op === 'remove' ? 0 : f.size), 0),
+    ...(manifest.supersedes !== undefined ? { supersedes: manifest.supersedes } : {}),
+  };
+  await audit?.append({
+    type: 'fix.applied',
+    ...(options.sessionId ? { sessionId: options.sessionId } : {}),
+    actor: 'agent',
+    data: {
+      ...result,
+      packageSha256: record.packageSha256,
+      manifestSha256: record.manifestSha256,
+      signer: record.signerFingerprint,
+      approvedBy: record.approvedBy,
+    },
+  });
+  if (manifest.supersedes !== undefined)
+    await audit?.append({
+      type: 'fix.superseded',
+      actor: 'agent',
+      data: { id: manifest.supersedes, by: manifest.id },
+    });
+  return result;
+}
+
+/** Backs up (link or rename into the work dir) and swaps every file; one rename per file. */
+async function swapIn(
+  record: InstalledFix,
+  signal: AbortSignal | undefined,
+  progress: FixProgress | undefined,
+  step: (name: string) => Promise<void>,
+): Promise<void> {
+  for (const dir of record.createdDirs) {
+    await fsp.mkdir(dir, { mode: 0o755 });
+  }
+  for (const dir of record.createdDirs) await syncDirectory(dirname(dir));
+  const total = record.files.length;
+  for (let i = 0; i < total; i++) {
+    signal?.throwIfAborted();
+    const file = record.files[i]!;
+    const absolute = join(record.targetRoot, file.path);
+    if (file.op === 'replace') await fsp.link(absolute, file.backup!);
+    else if (file.op === 'remove') await fsp.rename(absolute, file.backup!);
+    await step(`backup-${i}`);
+  }
+  if (total > 0) await syncDirectory(join(record.workDir, 'backup'));
+  await step('backups-synced');
+  const touched = new Set<string>();
+  for (let i = 0; i < total; i++) {
+    signal?.throwIfAborted();
+    const file = record.files[i]!;
+    const absolute = join(record.targetRoot, file.path);
+    if (file.staged !== null) await fsp.rename(file.staged, absolute);
+    touched.add(dirname(absolute));
+    await step(`swap-${i}`);
+    progress?.(i + 1, total, 'swapping');
+  }
+  for (const dir of touched) await syncDirectory(dir);
+}

@@ -1,0 +1,141 @@
+// What the target looks like for a fix: for each file, whether it exists and
+// its hash; which directories the fix must create. Links are refused at every
+// component below the target root (issue 5: "no links of any kind"), so a
+// symlink planted in the target cannot redirect a write outside it.
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { AssentError } from '../../protocol/errors';
+import type { FixManifest } from '../../protocol/fixes';
+import { collisionKey } from './fix-paths';
+
+/** Top-level name inside a target root the agent keeps its work in when the data dir is on another file system. */
+export const TARGET_WORK_DIR_NAME = '.assent-fix-work';
+
+/** The state of one target file before the fix. */
+export interface TargetFileState {
+  readonly path: string;
+  readonly absolute: string;
+  readonly exists: boolean;
+  readonly size?: number;
+  readonly sha256?: string;
+}
+
+export interface TargetState {
+  readonly files: readonly TargetFileState[];
+  /** Directories to create, outermost first (absolute). */
+  readonly createDirs: readonly string[];
+}
+
+function conflict(message: string, path?: string): AssentError {
+  return new AssentError(
+    'FIX_TARGET_CONFLICT',
+    message,
+    path === undefined ? undefined : { details: { path } },
+  );
+}
+
+/** sha256 hex of a file's contents (no links followed: callers lstat first). */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
+    hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function lstatOrNull(path: string) {
+  try {
+    return await fsp.lstat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new AssentError('IO_FAILED', `Cannot inspect ${path}.`, { cause: err });
+  }
+}
+
+/** Checks that the target root is a real directory whose path has no links. */
+export async function checkTargetRoot(root: string): Promise<void> {
+  let real: string;
+  try {
+    real = await fsp.realpath(root);
+  } catch (cause) {
+    throw new AssentError('FIX_TARGET_CONFLICT', `The target root ${root} does not exist.`, {
+      cause,
+    });
+  }
+  if (real !== root)
+    throw conflict(`The target root ${root} goes through a symbolic link (it is ${real}).`, root);
+  const st = await fsp.lstat(root);
+  if (!st.isDirectory()) throw conflict(`The target root ${root} is not a directory.`, root);
+}
+
+/**
+ * Inspects the target for `manifest` without changing anything. Throws
+ * FIX_TARGET_CONFLICT when a file to add exists, a file to replace or remove
+ * is missing or not a regular file, or a directory on the way is a link or a
+ * file.
+ */
+export async function inspectTarget(manifest: FixManifest): Promise<TargetState> {
+  const root = manifest.targetRoot;
+  await checkTargetRoot(root);
+  const dirState = new Map<string, 'dir' | 'missing'>();
+  const createDirs: string[] = [];
+  const files: TargetFileState[] = [];
+  for (const entry of manifest.files) {
+    const parts = entry.path.split('/');
+    if (collisionKey(parts[0]!) === collisionKey(TARGET_WORK_DIR_NAME))
+      throw new AssentError(
+        'FIX_PATH_UNSAFE',
+        `${entry.path} is inside the agent's reserved ${TARGET_WORK_DIR_NAME}.`,
+        {
+          details: { path: entry.path, why: 'reserved name' },
+        },
+      );
+    let dir = root;
+    for (const part of parts.slice(0, -1)) {
+      dir = join(dir, part);
+      let state = dirState.get(dir);
+      if (state === undefined) {
+        const parentMissing = dirState.get(join(dir, '..')) === 'missing';
+        const st = parentMissing ? null : await lstatOrNull(dir);
+        if (st && !st.isDirectory())
+          throw conflict(
+            `${dir} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}.`,
+            entry.path,
+          );
+        state = st ? 'dir' : 'missing';
+        dirState.set(dir, state);
+        if (state === 'missing') {
+          if (entry.op !== 'add')
+            throw conflict(`${entry.path} does not exist (its directory is missing).`, entry.path);
+          createDirs.push(dir);
+        }
+      }
+    }
+    const absolute = join(root, entry.path);
+    const st =
+      dirState.get(join(absolute, '..')) === 'missing' ? null : await lstatOrNull(absolute);
+    if (entry.op === 'add') {
+      if (st) throw conflict(`${entry.path} already exists; the fix adds it.`, entry.path);
+      files.push({ path: entry.path, absolute, exists: false });
+      continue;
+    }
+    if (!st)
+      throw conflict(
+        `${entry.path} does not exist; the fix ${entry.op === 'remove' ? 'removes' : 'replaces'} it.`,
+        entry.path,
+      );
+    if (!st.isFile())
+      throw conflict(
+        `${entry.path} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}.`,
+        entry.path,
+      );
+    files.push({
+      path: entry.path,
+      absolute,
+      exists: true,
+      size: st.size,
+      sha256: await hashFile(absolute),
+    });
+  }
+  return { files, createDirs };
+}
