@@ -372,6 +372,21 @@ describe('handshake: downgrade', () => {
     expect(error.message).toMatch(/downgrade/);
   });
 
+  it('rejects an offer of [1] rewritten in transit to a version the engineer never offered', () => {
+    const parties = makeParties();
+    const { initiator, responder } = makeHandshakes(parties, {
+      initiatorVersions: [1],
+      responderVersions: [1, 2],
+    });
+    expectCode(
+      () =>
+        runHandshake(initiator, responder, {
+          init: (f) => jsonFrame(FRAME_TYPES.handshakeInit, { ...frameJson(f), versions: [2] }),
+        }),
+      'CHANNEL_VERSION_UNSUPPORTED',
+    );
+  });
+
   it('rejects a response whose version a man in the middle lowered', () => {
     const parties = makeParties();
     const { initiator, responder } = makeHandshakes(parties, {
