@@ -15,6 +15,7 @@ import { deleteSecret, profileIdFor } from '../../platform/keychain';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../platform/signing';
 import type { EngineerCertificate, Role, VendorPublicKey } from '../../protocol/identity';
 import { createRelay, type Relay, type RelayOptions } from '../../server/relay';
+import { TcpProxy } from './tcp-proxy';
 
 /** An engineer's credential made for a test. */
 export interface TestEngineer {
@@ -24,6 +25,8 @@ export interface TestEngineer {
 
 export interface HarnessOptions {
   relay?: Partial<RelayOptions>;
+  /** Route the agent through a TCP proxy that tests can cut (network drops). */
+  proxy?: boolean;
   agent?: Partial<Omit<AgentOptions, 'dataDir' | 'relayUrl'>>;
 }
 
@@ -57,6 +60,8 @@ export class SessionHarness {
     public relay: Relay,
     readonly agent: Agent,
     private readonly options: HarnessOptions,
+    /** The proxy between agent and relay, when started with `proxy: true`. */
+    readonly proxy: TcpProxy | undefined,
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<SessionHarness> {
@@ -78,7 +83,12 @@ export class SessionHarness {
       ...options.relay,
     });
     trustVendor(dataDir, vendor);
-    const agent = await Agent.open({ dataDir, relayUrl: relay.url, ...options.agent });
+    const proxy = options.proxy ? await TcpProxy.start(relay.port) : undefined;
+    const agent = await Agent.open({
+      dataDir,
+      relayUrl: proxy?.url ?? relay.url,
+      ...options.agent,
+    });
     const harness = new SessionHarness(
       root,
       dataDir,
@@ -88,6 +98,7 @@ export class SessionHarness {
       relay,
       agent,
       options,
+      proxy,
     );
     harness.cleanups.push(async () => {
       await agent.close();
@@ -199,6 +210,7 @@ export class SessionHarness {
         // Best effort: the rest still gets cleaned up.
       }
     }
+    await this.proxy?.close();
     await this.relay.close();
     rmSync(this.root, { recursive: true, force: true });
   }

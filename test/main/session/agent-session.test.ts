@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Agent } from '../../../main/agent';
 import { verifyAuditLog } from '../../../main/audit/audit-verify';
 import { auditLogPath } from '../../../main/audit/audit-log';
 import { SessionHarness, waitFor } from '../../support/session-harness';
@@ -49,7 +53,7 @@ describe('agent session (real relay, agent core, engineer client, keychain)', ()
 
     const verdict = await verifyAuditLog(auditLogPath(harness.dataDir));
     expect(verdict.ok).toBe(true);
-    const types = (await import('node:fs')).readFileSync(auditLogPath(harness.dataDir), 'utf8');
+    const types = readFileSync(auditLogPath(harness.dataDir), 'utf8');
     for (const type of [
       'session.code-issued',
       'session.handshake',
@@ -69,9 +73,9 @@ describe('agent session (real relay, agent core, engineer client, keychain)', ()
     const requested = waitFor(session, 'request');
     const engineer = await harness.connect(code);
     await requested;
-    const approval = engineer.waitForApproval();
+    const approval = engineer.waitForApproval().catch((error: unknown) => error);
     await session.refuse('Not now');
-    await expect(approval).rejects.toMatchObject({ code: 'SESSION_REFUSED', message: 'Not now' });
+    expect(await approval).toMatchObject({ code: 'SESSION_REFUSED', message: 'Not now' });
     expect(session.state).toBe('ended');
   });
 
@@ -130,5 +134,46 @@ describe('agent session (real relay, agent core, engineer client, keychain)', ()
     await harness.connect(code);
     await requested;
     await expect(harness.connect(code)).rejects.toMatchObject({ code: 'RELAY_CODE_UNKNOWN' });
+  });
+});
+
+describe('network drop and resume', () => {
+  it('resumes after a drop within the grace period, with the same approval and a new handshake', async () => {
+    harness = await SessionHarness.start({ proxy: true, agent: { resumeGraceMs: 10_000 } });
+    const { agentSession: session, engineer } = await harness.approvedSession();
+    const interrupted = waitFor(session, 'interrupted');
+    const resumed = waitFor(session, 'resumed');
+    const engineerResumed = waitFor(engineer, 'resumed');
+    harness.proxy!.cutAll();
+    await interrupted;
+    await resumed;
+    await engineerResumed;
+    expect(session.state).toBe('active');
+
+    const chat = waitFor<{ text: string }>(session, 'chat');
+    engineer.chat('still here');
+    expect((await chat).text).toBe('still here');
+    await session.endSession();
+    expect(readFileSync(auditLogPath(harness.dataDir), 'utf8')).toContain(
+      '"type":"session.resumed"',
+    );
+  });
+
+  it('ends when the connection does not come back within the grace period', async () => {
+    harness = await SessionHarness.start({ proxy: true, agent: { resumeGraceMs: 600 } });
+    const { agentSession: session } = await harness.approvedSession();
+    const ended = waitFor<{ code: string }>(session, 'ended');
+    await harness.proxy!.close(); // the way back is gone for good
+    expect((await ended).code).toBe('SESSION_RESUME_REJECTED');
+  });
+});
+
+describe('setup', () => {
+  it('refuses to open an agent that has no pinned vendor key', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'assent-unpinned-'));
+    await expect(Agent.open({ dataDir: dir, relayUrl: 'ws://127.0.0.1:1' })).rejects.toMatchObject({
+      code: 'VENDOR_NOT_TRUSTED',
+    });
   });
 });
