@@ -157,10 +157,12 @@ export async function readFixPackage(
           break;
         }
       }
-      if (!header.name.startsWith(FIX_PAYLOAD_PREFIX))
+      if (!header.name.startsWith(FIX_PAYLOAD_PREFIX)) {
+        checkFixPath(header.name);
         throw invalid(
           `Unexpected entry ${JSON.stringify(header.name)}; payload files live under ${FIX_PAYLOAD_PREFIX}.`,
         );
+      }
       const path = header.name.slice(FIX_PAYLOAD_PREFIX.length);
       try {
         checkFixPath(path);
