@@ -119,9 +119,13 @@ export class AsciicastRecorder {
       let off = 0;
       while (off < data.length) off += writeSync(this.fd, data, off);
     } catch (err) {
-      throw new AssentError('TERMINAL_RECORDING_FAILED', `Cannot write the recording ${this.path}.`, {
-        cause: err,
-      });
+      throw new AssentError(
+        'TERMINAL_RECORDING_FAILED',
+        `Cannot write the recording ${this.path}.`,
+        {
+          cause: err,
+        },
+      );
     }
     this.hash.update(data);
     this.bytes += data.length;

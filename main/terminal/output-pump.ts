@@ -67,7 +67,8 @@ export class OutputPump {
 
   private schedule(): void {
     if (this.inFlight > 0 || this.timer !== null || this.queued === 0) return;
-    const wait = this.queued >= OUTPUT_BATCH_BYTES ? 0 : this.lastFlush + OUTPUT_BATCH_MS - this.now();
+    const wait =
+      this.queued >= OUTPUT_BATCH_BYTES ? 0 : this.lastFlush + OUTPUT_BATCH_MS - this.now();
     if (wait <= 0) this.timer = setImmediate(() => this.flush());
     else this.timer = setTimeout(() => this.flush(), wait);
   }

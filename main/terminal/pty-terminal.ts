@@ -82,7 +82,8 @@ export class PtyTerminal extends EventEmitter {
     this.pty.onData((data) => this.onData(data as unknown as Buffer));
     this.pty.onExit(({ exitCode }) => {
       this.exited = true;
-      this.exitCode = exitCode;
+      // A shell we killed has no exit status of its own to report.
+      if (this.ending === null) this.exitCode = exitCode;
       void this.end('exited');
     });
   }
@@ -128,15 +129,16 @@ export class PtyTerminal extends EventEmitter {
   }
 
   /** Supervised: writes one approved line and resolves with its exit status once the prompt is back. */
-  async runLine(line: string, marker: string): Promise<{ exitCode: number | null; outputBytes: number }> {
-    if (this.options.mode !== 'supervised') throw new TypeError('runLine is for supervised terminals');
+  async runLine(
+    line: string,
+    marker: string,
+  ): Promise<{ exitCode: number | null; outputBytes: number }> {
+    if (this.options.mode !== 'supervised')
+      throw new TypeError('runLine is for supervised terminals');
     if (this.ended) throw new AssentError('TERMINAL_ENDED');
     if (this.busy) throw new AssentError('TERMINAL_BUSY');
     this.lineBytes = 0;
-    const status = Promise.race([
-      this.nextStatus(),
-      this.endPromise().then(() => null),
-    ]);
+    const status = Promise.race([this.nextStatus(), this.endPromise().then(() => null)]);
     this.record((r) => {
       r.recordMarker(marker);
       r.recordInput(line + '\r');
@@ -149,8 +151,7 @@ export class PtyTerminal extends EventEmitter {
 
   /** Interactive: keystrokes from the engineer. */
   write(data: string): void {
-    if (this.options.mode !== 'interactive')
-      throw new AssentError('TERMINAL_NOT_INTERACTIVE');
+    if (this.options.mode !== 'interactive') throw new AssentError('TERMINAL_NOT_INTERACTIVE');
     if (this.ended) throw new AssentError('TERMINAL_ENDED');
     this.record((r) => r.recordInput(data));
     this.pty.write(data);

@@ -64,7 +64,8 @@ export async function playRecording(
     last = time;
     if (wait > 0 && Number.isFinite(wait)) await new Promise((r) => setTimeout(r, wait * 1000));
     if (code === 'o') await write(out, data);
-    else if (code === 'm' && options.showMarkers) await write(out, `\r\n\u001b[2m[${data}]\u001b[0m\r\n`);
+    else if (code === 'm' && options.showMarkers)
+      await write(out, `\r\n\u001b[2m[${data}]\u001b[0m\r\n`);
   }
   if (n === 0) throw bad(1, 'the file is empty');
 }

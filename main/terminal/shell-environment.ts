@@ -86,12 +86,15 @@ export function terminalEnvironment(options: {
     TERM_SESSION_ID: options.tag,
     PATH:
       platform === 'win32'
-        ? (process.env['SystemRoot'] ?? 'C:\\Windows') + '\\System32;' + (process.env['SystemRoot'] ?? 'C:\\Windows')
+        ? (process.env['SystemRoot'] ?? 'C:\\Windows') +
+          '\\System32;' +
+          (process.env['SystemRoot'] ?? 'C:\\Windows')
         : UNIX_TERMINAL_PATH,
   };
   if (options.mode === 'supervised') {
     env['PS1'] = '\\w\\$ ';
-    env['PROMPT_COMMAND'] = `printf '${STATUS_MARKER_PREFIX.replace('\u001b', '\\033')}%s${STATUS_MARKER_SUFFIX.replace('\u0007', '\\007')}' "$?"`;
+    env['PROMPT_COMMAND'] =
+      `printf '${STATUS_MARKER_PREFIX.replace('\u001b', '\\033')}%s${STATUS_MARKER_SUFFIX.replace('\u0007', '\\007')}' "$?"`;
     env['HISTFILE'] = '';
   }
   return env;

@@ -31,7 +31,17 @@ const STATE_CHANGING = new Set([
 /** Variables whose assignment changes what later commands resolve to or run. */
 const SENSITIVE_VARIABLE =
   /^(PATH|IFS|ENV|BASH_ENV|PROMPT_COMMAND|PS[0-4]|SHELLOPTS|BASHOPTS|CDPATH|GLOBIGNORE|LD_\w*|BASH_\w*|DYLD_\w*)$/;
-const KEEP_COMMAND_POSITION = new Set(['!', 'if', 'then', 'else', 'elif', 'do', 'while', 'until', '{']);
+const KEEP_COMMAND_POSITION = new Set([
+  '!',
+  'if',
+  'then',
+  'else',
+  'elif',
+  'do',
+  'while',
+  'until',
+  '{',
+]);
 const END_COMPOUND = new Set(['fi', 'done', '}']);
 const UNSUPPORTED_KEYWORDS = new Set(['case', 'esac', 'function', 'coproc', 'select', '[[', ']]']);
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=/;
@@ -109,10 +119,13 @@ class LineParser {
         throw new Unparseable(`operator ${op}`);
       }
       // A word: fd number of a redirection, keyword, assignment, command name or argument.
-      if (token.glued && /^\d+$/.test(token.raw) && /^[<>]/.test(this.src.slice(this.pos))) continue;
+      if (token.glued && /^\d+$/.test(token.raw) && /^[<>]/.test(this.src.slice(this.pos)))
+        continue;
       if (!expectCommand) continue;
       const keyword =
-        !token.quoted && (token.literal || ['{', '}', '[['].includes(token.raw)) ? token.raw : undefined;
+        !token.quoted && (token.literal || ['{', '}', '[['].includes(token.raw))
+          ? token.raw
+          : undefined;
       if (keyword !== undefined && KEEP_COMMAND_POSITION.has(keyword)) continue;
       if (keyword !== undefined && END_COMPOUND.has(keyword)) {
         expectCommand = false;

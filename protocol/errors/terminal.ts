@@ -10,13 +10,18 @@ export const TERMINAL_ERROR_CODES = defineErrorCodes({
     meaning: 'The ground rules (or the machine policy) do not allow this terminal mode.',
   },
   TERMINAL_NO_ROOT: {
-    meaning: 'The ground rules name no readable root to start the shell in, or the root is missing.',
+    meaning:
+      'The ground rules name no readable root to start the shell in, or the root is missing.',
   },
   TERMINAL_UNSAFE_ROOT: {
     meaning: "The shell's root contains the agent's data folder; the terminal is refused.",
   },
   TERMINAL_BUSY: {
     meaning: 'A command is still running in the supervised shell; wait for it or interrupt it.',
+  },
+  TERMINAL_STATE_CHANGED: {
+    meaning:
+      "The supervised shell's working directory changed since the line was shown; ask again.",
   },
   TERMINAL_NOT_FOUND: { meaning: 'No such terminal in this session (it may have ended).' },
   TERMINAL_NOT_INTERACTIVE: {

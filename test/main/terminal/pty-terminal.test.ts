@@ -49,7 +49,9 @@ describe('PtyTerminal', () => {
   it('kills background jobs, nohup and setsid children when it ends', async () => {
     const o = options({ mode: 'interactive' });
     const t = await PtyTerminal.start(o);
-    t.write('sleep 1001 & nohup sleep 1002 >/dev/null 2>&1 & setsid sleep 1003 & (sleep 1004 &) ; echo started-$((1+1))\r');
+    t.write(
+      'sleep 1001 & nohup sleep 1002 >/dev/null 2>&1 & setsid sleep 1003 & (sleep 1004 &) ; echo started-$((1+1))\r',
+    );
     await waitFor(() => Buffer.concat(o.seen).toString().includes('started-2'));
     await waitFor(() => terminalProcesses(t.pid, t.tag).length >= 5);
     const end = await t.end('closed-by-approver');
@@ -69,7 +71,10 @@ describe('PtyTerminal', () => {
     const events = lines.slice(1).map((l) => JSON.parse(l) as [number, string, string]);
     expect(events).toContainEqual([expect.any(Number), 'm', 'approved by alice']);
     expect(events).toContainEqual([expect.any(Number), 'i', 'echo recorded\r']);
-    const shown = events.filter((e) => e[1] === 'o').map((e) => e[2]).join('');
+    const shown = events
+      .filter((e) => e[1] === 'o')
+      .map((e) => e[2])
+      .join('');
     expect(shown).toBe(Buffer.concat(o.seen).toString('utf8'));
     expect(end.recording?.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
