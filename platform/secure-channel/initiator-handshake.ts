@@ -40,8 +40,14 @@ export class InitiatorHandshake {
     /** The agent's device key when known out of band; any other key is CHANNEL_PEER_UNTRUSTED. */
     expectedDeviceKey?: string;
   }) {
-    if (opts.certificate.publicKey !== opts.signingKey.publicKey)
-      throw new TypeError('the signing key does not match the certificate');
+    // Both come from the engineer's keychain and credential store: a mismatch
+    // is a local fault the engineer can fix, not a programming error.
+    if (opts.certificate.publicKey !== opts.signingKey.publicKey) {
+      throw new AssentError(
+        'KEY_INVALID',
+        'The engineer signing key does not match the installed credential; run assent-engineer login again.',
+      );
+    }
     this.#certificate = opts.certificate;
     this.#signingKey = opts.signingKey;
     this.#versions = normaliseVersions(opts.versions ?? SUPPORTED_PROTOCOL_VERSIONS);

@@ -345,13 +345,14 @@ describe('handshake: identities', () => {
       },
     });
     expectCode(() => runHandshake(initiator, responder), 'CHANNEL_PEER_UNTRUSTED');
-    expect(
+    expectCode(
       () =>
         new InitiatorHandshake({
           certificate: parties.certificate,
           signingKey: generateSigningKeyPair(),
         }),
-    ).toThrow(TypeError);
+      'KEY_INVALID',
+    );
   });
 });
 
