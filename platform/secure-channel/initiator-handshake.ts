@@ -139,7 +139,9 @@ export class InitiatorHandshake {
     }
 
     const finishBody = { certificate: this.#certificate };
-    const th3 = transcriptHash(th2, frame, utf8(canonicalJson(finishBody)));
+    // Hash the body as the agent will see it: after a JSON round trip.
+    const finishSeen: unknown = JSON.parse(JSON.stringify(finishBody));
+    const th3 = transcriptHash(th2, frame, utf8(canonicalJson(finishSeen)));
     const signature = signPayload(
       this.#signingKey.privateKey,
       SIGNING_DOMAINS.handshakeInitiator,
