@@ -19,8 +19,11 @@ export interface AuditLine {
 
 const NEWLINE = 0x0a;
 
-/** Yields every line of `file` in order; a missing file yields nothing. */
-export async function* readAuditLines(file: string): AsyncGenerator<AuditLine> {
+/**
+ * Yields the lines of `file` in order, in batches (one per chunk read: an
+ * await per line would cost more than checking it); a missing file yields nothing.
+ */
+export async function* readAuditLineBatches(file: string): AsyncGenerator<AuditLine[]> {
   const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -38,12 +41,13 @@ export async function* readAuditLines(file: string): AsyncGenerator<AuditLine> {
   };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const batch: AuditLine[] = [];
       let start = 0;
       for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
         if (!skipping) pending.push(chunk.subarray(start, nl));
         pendingBytes += nl - start;
         lineNo += 1;
-        yield { lineNo, ...take(), terminated: true };
+        batch.push({ lineNo, ...take(), terminated: true });
         start = nl + 1;
       }
       if (start < chunk.length) {
@@ -56,6 +60,7 @@ export async function* readAuditLines(file: string): AsyncGenerator<AuditLine> {
           skipping = true;
         }
       }
+      if (batch.length > 0) yield batch;
     }
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return;
@@ -65,8 +70,13 @@ export async function* readAuditLines(file: string): AsyncGenerator<AuditLine> {
   }
   if (pendingBytes > 0) {
     lineNo += 1;
-    yield { lineNo, ...take(), terminated: false };
+    yield [{ lineNo, ...take(), terminated: false }];
   }
+}
+
+/** Yields every line of `file` in order; a missing file yields nothing. */
+export async function* readAuditLines(file: string): AsyncGenerator<AuditLine> {
+  for await (const batch of readAuditLineBatches(file)) yield* batch;
 }
 
 /**
@@ -74,10 +84,18 @@ export async function* readAuditLines(file: string): AsyncGenerator<AuditLine> {
  * is not one (history and reports read what verifies; `verify` says what does not).
  */
 export async function* readAuditRecords(file: string): AsyncGenerator<AuditRecord> {
-  for await (const line of readAuditLines(file)) {
-    if (!line.terminated || line.oversized) return;
-    const checked = checkRecordLine(line.text);
-    if (!checked.ok || checked.record.seq !== line.lineNo) return;
-    yield checked.record;
+  for await (const batch of readAuditLineBatches(file)) {
+    const records: AuditRecord[] = [];
+    let stop = false;
+    for (const line of batch) {
+      const checked = line.terminated && !line.oversized ? checkRecordLine(line.text) : null;
+      if (!checked?.ok || checked.record.seq !== line.lineNo) {
+        stop = true;
+        break;
+      }
+      records.push(checked.record);
+    }
+    yield* records;
+    if (stop) return;
   }
 }

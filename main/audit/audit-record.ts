@@ -128,13 +128,20 @@ export function checkRecordLine(line: string): LineCheck {
     };
   }
   const record = parsed.data;
-  if (computeRecordHash(record) !== record.hash)
+  const { hash, ...body } = record;
+  const bodyJson = canonicalJson(body);
+  if (sha256Hex(bodyJson) !== hash)
     return {
       ok: false,
       code: 'AUDIT_CHAIN_BROKEN',
       reason: 'hash does not match the record content',
     };
-  if (recordLine(record) !== line)
+  // The canonical line is the body with "hash" in its sorted place, just before
+  // the top-level "prevHash": the last such key, as only strings and numbers
+  // follow it and strings escape their quotes. (Saves a second canonicalJson
+  // per record; verify is bound by this function.)
+  const at = bodyJson.lastIndexOf(',"prevHash":"');
+  if (at === -1 || `${bodyJson.slice(0, at)},"hash":"${hash}"${bodyJson.slice(at)}` !== line)
     return { ok: false, code: 'AUDIT_RECORD_INVALID', reason: 'record is not in canonical form' };
   return { ok: true, record };
 }

@@ -3,7 +3,7 @@
 // someone who recomputes every later hash, nor whole records cut off the end;
 // the signed session summaries anchor (seq, hash) points that catch both.
 import { AUDIT_GENESIS_HASH } from '../../protocol/audit';
-import { readAuditLines } from './audit-reader';
+import { readAuditLineBatches } from './audit-reader';
 import { checkRecordLine } from './audit-record';
 
 /** A point of the chain vouched for elsewhere (a signed session summary). */
@@ -41,36 +41,38 @@ export async function verifyAuditLog(
     reason: string,
   ): AuditVerifyResult => ({ ok: false, count, brokenAt, code, reason });
 
-  for await (const line of readAuditLines(file)) {
-    const at = line.lineNo;
-    if (line.oversized) return broken(at, 'AUDIT_RECORD_INVALID', 'line is longer than any record');
-    if (!line.terminated)
-      return broken(
-        at,
-        'AUDIT_RECORD_INVALID',
-        'last line is incomplete (torn write or truncated)',
-      );
-    const checked = checkRecordLine(line.text);
-    if (!checked.ok) return broken(at, checked.code, checked.reason);
-    const { record } = checked;
-    if (record.seq !== at)
-      return broken(
-        at,
-        'AUDIT_CHAIN_BROKEN',
-        `sequence number is ${record.seq}, expected ${at} (a record was removed, inserted or moved)`,
-      );
-    if (record.prevHash !== lastHash)
-      return broken(at, 'AUDIT_CHAIN_BROKEN', 'prevHash does not match the previous record');
-    const anchor = anchors.get(at);
-    if (anchor && anchor.hash !== record.hash)
-      return broken(
-        at,
-        'AUDIT_CHAIN_BROKEN',
-        `record differs from the one ${anchor.source} vouches for`,
-      );
-    count += 1;
-    lastHash = record.hash;
-  }
+  for await (const batch of readAuditLineBatches(file))
+    for (const line of batch) {
+      const at = line.lineNo;
+      if (line.oversized)
+        return broken(at, 'AUDIT_RECORD_INVALID', 'line is longer than any record');
+      if (!line.terminated)
+        return broken(
+          at,
+          'AUDIT_RECORD_INVALID',
+          'last line is incomplete (torn write or truncated)',
+        );
+      const checked = checkRecordLine(line.text);
+      if (!checked.ok) return broken(at, checked.code, checked.reason);
+      const { record } = checked;
+      if (record.seq !== at)
+        return broken(
+          at,
+          'AUDIT_CHAIN_BROKEN',
+          `sequence number is ${record.seq}, expected ${at} (a record was removed, inserted or moved)`,
+        );
+      if (record.prevHash !== lastHash)
+        return broken(at, 'AUDIT_CHAIN_BROKEN', 'prevHash does not match the previous record');
+      const anchor = anchors.get(at);
+      if (anchor && anchor.hash !== record.hash)
+        return broken(
+          at,
+          'AUDIT_CHAIN_BROKEN',
+          `record differs from the one ${anchor.source} vouches for`,
+        );
+      count += 1;
+      lastHash = record.hash;
+    }
   const beyond = [...anchors.values()]
     .filter((a) => a.seq > count)
     .sort((a, b) => a.seq - b.seq)[0];

@@ -43,6 +43,18 @@ describe('AuditLog', () => {
     });
   });
 
+  it('verifies records whose data holds keys named like record fields', async () => {
+    const dataDir = await tempDataDir();
+    const log = await AuditLog.open(dataDir);
+    await log.append({
+      type: 'file.read',
+      data: { a: { b: 1, prevHash: 'x', hash: 'y' }, hash: 'z', seq: 9, quote: '","prevHash":"' },
+    });
+    await log.append({ type: 'file.read', data: { prevHash: AUDIT_GENESIS_HASH } });
+    await log.close();
+    expect(await verifyAuditLog(auditLogPath(dataDir))).toMatchObject({ ok: true, count: 2 });
+  });
+
   it('continues the chain after reopening', async () => {
     const dataDir = await tempDataDir();
     const log = await AuditLog.open(dataDir);
