@@ -1,0 +1,217 @@
+// file.write and file.edit (issue 3). The content was staged before the
+// request (upload-stager.ts), so `describe` can show the real change: a
+// unified diff for text, sizes and hashes for binary; the digest binds the
+// content hash. Edits name the hash of the version they were made on and
+// are refused with FILE_CHANGED when the file changed since.
+import { promises as fsp } from 'node:fs';
+import { AssentError } from '../../protocol/errors';
+import {
+  FileEditParams,
+  FileWriteParams,
+  MAX_DIFF_INPUT_BYTES,
+  type FileWriteResult,
+} from '../../protocol/files';
+import { describeChange } from './change-preview';
+import { hashOpenedFile } from './file-hash';
+import type { ExecuteContext, FileActionHandler, FileDeps } from './file-handler';
+import { auditFile, confirmTarget, resolveFor } from './file-target';
+import type { KeptStore } from './kept-store';
+import { replaceContent } from './replace-content';
+import { entryIsAbsent, openParent, openRegularFile } from './safe-path';
+import type { UploadStager } from './upload-stager';
+import { pathDisplay } from './visible-path';
+
+/** Shared parts of the write and edit handlers. */
+export interface WriteParts {
+  readonly deps: FileDeps;
+  readonly stager: UploadStager;
+  readonly store: KeptStore;
+}
+
+function assertWriteSize(deps: FileDeps, size: number): void {
+  if (size > deps.rules.maxWriteBytes)
+    throw new AssentError(
+      'FILE_TOO_LARGE',
+      `${size} bytes is more than maxWriteBytes (${deps.rules.maxWriteBytes}).`,
+    );
+}
+
+async function smallContent(file: string, size: number): Promise<Buffer | null> {
+  return size <= MAX_DIFF_INPUT_BYTES ? fsp.readFile(file) : null;
+}
+
+function keptFor(deps: FileDeps, context: ExecuteContext) {
+  return {
+    sessionId: deps.link.sessionId,
+    engineer: deps.link.engineer.email,
+    requestId: context.requestId,
+  };
+}
+
+/** file.write: a new file (FILE_EXISTS when something is at the path). */
+export function writeHandler({
+  deps,
+  stager,
+  store,
+}: WriteParts): FileActionHandler<FileWriteParams> {
+  return {
+    params: FileWriteParams,
+    async describe(params) {
+      assertWriteSize(deps, params.size);
+      const staged = stager.find(params.upload, params.size, params.sha256);
+      const target = await resolveFor(deps, 'write', params.path);
+      if (target.name === '')
+        throw new AssentError('FILE_EXISTS', `${target.canonical} is a root directory.`);
+      const dir = await openParent(target);
+      try {
+        if (!(await entryIsAbsent(dir, target.name)))
+          throw new AssentError('FILE_EXISTS', `Something already exists at ${target.canonical}.`);
+      } finally {
+        await dir.close();
+      }
+      const after = {
+        facts: { size: params.size, sha256: params.sha256 },
+        content: await smallContent(staged.file, params.size),
+      };
+      return {
+        kind: 'file.write',
+        target: target.canonical,
+        params: { size: params.size },
+        contentHash: params.sha256,
+        match: { paths: [target.canonical] },
+        preview: {
+          kind: 'file.write',
+          path: pathDisplay(target.canonical),
+          file: { size: params.size, sha256: params.sha256, type: 'file' },
+          change: describeChange(target.name, null, after),
+        },
+      };
+    },
+    async execute(grant, params, context) {
+      const target = await confirmTarget(deps, grant, context, 'write', params.path);
+      assertWriteSize(deps, params.size);
+      const staged = stager.find(params.upload, params.size, params.sha256);
+      const dir = await openParent(target);
+      let written;
+      try {
+        written = await replaceContent(store, dir, target.name, target.canonical, staged.file, {
+          signal: context.signal,
+          createOnly: true,
+          hooks: deps.writeHooks,
+          keptFor: keptFor(deps, context),
+        });
+      } finally {
+        await dir.close();
+      }
+      await stager.discard(params.upload);
+      if (written.sha256 !== params.sha256)
+        throw new AssentError(
+          'FILE_UPLOAD_INVALID',
+          'The staged content changed before it was written.',
+        );
+      context.progress(written.bytes, params.size, 'written');
+      await auditFile(deps, context, 'file.write', {
+        path: target.canonical,
+        size: written.bytes,
+        sha256: written.sha256,
+      });
+      const result: FileWriteResult = {
+        path: target.canonical,
+        size: written.bytes,
+        sha256: written.sha256,
+      };
+      return result;
+    },
+  };
+}
+
+/** file.edit: replaces a file whose current hash is the base the engineer edited; keeps a backup. */
+export function editHandler({
+  deps,
+  stager,
+  store,
+}: WriteParts): FileActionHandler<FileEditParams> {
+  return {
+    params: FileEditParams,
+    async describe(params) {
+      assertWriteSize(deps, params.size);
+      const staged = stager.find(params.upload, params.size, params.sha256);
+      const target = await resolveFor(deps, 'write', params.path);
+      const dir = await openParent(target);
+      let before;
+      try {
+        const { handle, stat } = await openRegularFile(dir, target.name || '.', target.canonical);
+        try {
+          const hashed = await hashOpenedFile(handle, MAX_DIFF_INPUT_BYTES);
+          before = {
+            facts: { size: stat.size, sha256: hashed.sha256, modifiedAt: stat.mtime.toISOString() },
+            content: hashed.content,
+          };
+        } finally {
+          await handle.close();
+        }
+      } finally {
+        await dir.close();
+      }
+      if (before.facts.sha256 !== params.baseSha256)
+        throw new AssentError(
+          'FILE_CHANGED',
+          `${target.canonical} changed since the version the edit is based on.`,
+          {
+            details: { path: target.canonical, current: before.facts.sha256 },
+          },
+        );
+      const after = {
+        facts: { size: params.size, sha256: params.sha256 },
+        content: await smallContent(staged.file, params.size),
+      };
+      return {
+        kind: 'file.edit',
+        target: target.canonical,
+        params: { size: params.size, baseSha256: params.baseSha256 },
+        contentHash: params.sha256,
+        match: { paths: [target.canonical] },
+        preview: {
+          kind: 'file.edit',
+          path: pathDisplay(target.canonical),
+          file: { size: params.size, sha256: params.sha256, type: 'file' },
+          change: describeChange(target.name, before, after),
+        },
+      };
+    },
+    async execute(grant, params, context) {
+      const target = await confirmTarget(deps, grant, context, 'write', params.path);
+      assertWriteSize(deps, params.size);
+      const staged = stager.find(params.upload, params.size, params.sha256);
+      const dir = await openParent(target);
+      let written;
+      try {
+        written = await replaceContent(store, dir, target.name, target.canonical, staged.file, {
+          signal: context.signal,
+          mustExist: true,
+          baseSha256: params.baseSha256,
+          hooks: deps.writeHooks,
+          keptFor: keptFor(deps, context),
+        });
+      } finally {
+        await dir.close();
+      }
+      await stager.discard(params.upload);
+      context.progress(written.bytes, params.size, 'written');
+      await auditFile(deps, context, 'file.edit', {
+        path: target.canonical,
+        size: written.bytes,
+        sha256: written.sha256,
+        baseSha256: params.baseSha256,
+        backupId: written.backup?.id ?? null,
+      });
+      const result: FileWriteResult = {
+        path: target.canonical,
+        size: written.bytes,
+        sha256: written.sha256,
+        ...(written.backup ? { backupId: written.backup.id } : {}),
+      };
+      return result;
+    },
+  };
+}

@@ -1,0 +1,248 @@
+// A real agent-side world for file action tests: temp root and an outside
+// directory with a sentinel file, the real ActionRouter, ConsentEngine,
+// EffectiveRules and AuditLog, the file handlers registered as a session
+// would, and an in-memory PeerLink that captures stream bytes and lets the
+// test push engineer streams (uploads).
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ActionRouter } from '../../../main/actions/action-router';
+import { AuditLog } from '../../../main/audit/audit-log';
+import { ConsentEngine, type ConsentPrompt } from '../../../main/consent/consent-engine';
+import { registerFileActions, type FileDomain } from '../../../main/files/file-actions';
+import type { FileDeps } from '../../../main/files/file-handler';
+import type { PathSyntaxPlatform } from '../../../main/files/path-syntax';
+import { EffectiveRules } from '../../../main/rules/effective-rules';
+import type { PeerLink } from '../../../main/session/peer-link';
+import type { ActionKind } from '../../../protocol/consent';
+import { FILE_CHUNK_BYTES } from '../../../protocol/files';
+import { GroundRules } from '../../../protocol/ground-rules';
+import { ChannelMessage } from '../../../protocol/wire/messages';
+
+export const sha256 = (b: Uint8Array | string): string =>
+  createHash('sha256').update(b).digest('hex');
+
+/** PeerLink over memory: validates every message like the channel, keeps stream bytes. */
+export class StreamLink implements PeerLink {
+  readonly sessionId = 's-files';
+  readonly engineer = {
+    name: 'Eve Engineer',
+    email: 'eve@acme.example',
+    vendor: 'Acme',
+    roles: ['engineer'],
+    publicKey: 'A'.repeat(43),
+    fingerprint: '0000:0000',
+    serial: '0'.repeat(32),
+  };
+  readonly sent: ChannelMessage[] = [];
+  readonly streams = new Map<number, Buffer[]>();
+  private readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
+  private readonly listeners = new Map<number, (chunk: Buffer) => void>();
+  private readonly waiters: Array<() => void> = [];
+  /** Called after each stream chunk the agent sends (tests revoke or drop here). */
+  onChunk: ((streamId: number, total: number) => void | Promise<void>) | undefined;
+
+  private streamIds = 0;
+  nextStreamId(): number {
+    return (this.streamIds += 2);
+  }
+  send(message: ChannelMessage): void {
+    this.sent.push(ChannelMessage.parse(message));
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+  async sendStream(streamId: number, chunk: Uint8Array): Promise<void> {
+    const list = this.streams.get(streamId) ?? [];
+    list.push(Buffer.from(chunk));
+    this.streams.set(streamId, list);
+    await this.onChunk?.(
+      streamId,
+      list.reduce((n, b) => n + b.length, 0),
+    );
+  }
+  onStream(streamId: number, listener: (chunk: Buffer) => void): () => void {
+    this.listeners.set(streamId, listener);
+    return () => this.listeners.delete(streamId);
+  }
+  /** The engineer sends bytes on a stream. */
+  push(streamId: number, chunk: Buffer): void {
+    this.listeners.get(streamId)?.(chunk);
+  }
+  received(streamId: number): Buffer {
+    return Buffer.concat(this.streams.get(streamId) ?? []);
+  }
+  async waitFor<T extends ChannelMessage>(pick: (m: ChannelMessage) => m is T): Promise<T> {
+    for (;;) {
+      const found = this.sent.find(pick);
+      if (found) return found;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+  end(): void {
+    this.controller.abort(new Error('session ended'));
+  }
+}
+
+export interface WorldOptions {
+  readonly platform?: PathSyntaxPlatform;
+  /** Runs when a prompt appears, before the test approver allows it (races are staged here). */
+  readonly onPrompt?: (prompt: ConsentPrompt, world: FilesWorld) => void | Promise<void>;
+  /** Deny instead of allow. */
+  readonly deny?: boolean;
+  readonly rules?: Partial<Record<keyof GroundRules, unknown>>;
+  readonly writeHooks?: FileDeps['writeHooks'];
+  readonly now?: () => number;
+}
+
+export type Final = Extract<
+  ChannelMessage,
+  { type: 'action.result' | 'action.error' | 'action.denied' }
+>;
+
+export interface FilesWorld {
+  readonly base: string;
+  readonly root: string;
+  readonly outside: string;
+  readonly sentinel: string;
+  readonly dataDir: string;
+  readonly link: StreamLink;
+  readonly engine: ConsentEngine;
+  readonly router: ActionRouter;
+  readonly domain: FileDomain;
+  readonly audit: AuditLog;
+  readonly prompts: ConsentPrompt[];
+  request(kind: ActionKind, params: Record<string, unknown>): Promise<Final>;
+  upload(bytes: Buffer): Promise<{ upload: number; size: number; sha256: string }>;
+  close(): Promise<void>;
+}
+
+export const SENTINEL_BYTES = Buffer.from('sentinel: must never change\n');
+
+let counter = 0;
+
+export async function createFilesWorld(options: WorldOptions = {}): Promise<FilesWorld> {
+  const base = await fsp.mkdtemp(join(tmpdir(), 'assent-files-'));
+  const root = join(base, 'root');
+  const outside = join(base, 'outside');
+  const dataDir = join(base, 'data');
+  await Promise.all([fsp.mkdir(root), fsp.mkdir(outside), fsp.mkdir(dataDir)]);
+  const sentinel = join(outside, 'sentinel.txt');
+  await fsp.writeFile(sentinel, SENTINEL_BYTES);
+  const rules = new EffectiveRules(
+    GroundRules.parse({
+      kind: 'assent-ground-rules',
+      v: 1,
+      title: 'Files test',
+      vendor: 'Acme',
+      customer: 'Example Corp',
+      revision: 1,
+      readableRoots: [root],
+      writableRoots: [root],
+      deniedGlobs: [],
+      maxReadBytes: 2 * 1024 ** 3,
+      maxWriteBytes: 256 * 1024 ** 2,
+      terminal: 'off',
+      fixSigners: [],
+      sessionMaxMinutes: 120,
+      standingConsents: [],
+      consentTimeoutSeconds: 120,
+      recordSessions: false,
+      ...options.rules,
+    }),
+    null,
+    { platform: 'posix' },
+  );
+  const audit = await AuditLog.open(dataDir, { durable: false });
+  const link = new StreamLink();
+  const engine = new ConsentEngine({ sessionId: link.sessionId, rules, audit, timeoutMs: 10_000 });
+  const router = new ActionRouter({ engine, link, audit });
+  const domain = registerFileActions(router, {
+    dataDir,
+    rules,
+    audit,
+    link,
+    ...(options.platform ? { platform: options.platform } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.writeHooks ? { writeHooks: options.writeHooks } : {}),
+  });
+  const prompts: ConsentPrompt[] = [];
+  let nextUpload = 1;
+  const world: FilesWorld = {
+    base,
+    root,
+    outside,
+    sentinel,
+    dataDir,
+    link,
+    engine,
+    router,
+    domain,
+    audit,
+    prompts,
+    async request(kind, params) {
+      const requestId = `r${++counter}`;
+      await router.handle({ type: 'action.request', requestId, kind, params });
+      const final = link.sent.find(
+        (m): m is Final =>
+          (m.type === 'action.result' || m.type === 'action.error' || m.type === 'action.denied') &&
+          m.requestId === requestId,
+      );
+      if (!final) throw new Error(`no final message for ${requestId}`);
+      return final;
+    },
+    async upload(bytes) {
+      const upload = (nextUpload += 2);
+      const digest = sha256(bytes);
+      domain.handleMessage({ type: 'file.upload', upload, size: bytes.length, sha256: digest });
+      const ready = await link.waitFor(
+        (m): m is Extract<ChannelMessage, { type: 'file.upload-ready' | 'file.upload-done' }> =>
+          (m.type === 'file.upload-ready' || m.type === 'file.upload-done') && m.upload === upload,
+      );
+      if (ready.type === 'file.upload-done') throw new Error(`upload refused: ${ready.code}`);
+      for (let i = 0; i < bytes.length; i += FILE_CHUNK_BYTES)
+        link.push(upload, bytes.subarray(i, i + FILE_CHUNK_BYTES));
+      const done = await link.waitFor(
+        (m): m is Extract<ChannelMessage, { type: 'file.upload-done' }> =>
+          m.type === 'file.upload-done' && m.upload === upload,
+      );
+      if (!done.ok) throw new Error(`upload failed: ${done.code}`);
+      return { upload, size: bytes.length, sha256: digest };
+    },
+    async close() {
+      engine.close('test over');
+      link.end();
+      await domain.close();
+      await audit.close();
+      await fsp.rm(base, { recursive: true, force: true });
+    },
+  };
+  engine.on('prompt', (prompt: ConsentPrompt) => {
+    prompts.push(prompt);
+    void (async () => {
+      await options.onPrompt?.(prompt, world);
+      engine.decide(
+        prompt.id,
+        options.deny ? { how: 'deny', reason: 'not now' } : { how: 'allow-once' },
+        {
+          approver: 'tester',
+        },
+      );
+    })();
+  });
+  return world;
+}
+
+/** Byte-for-byte state of the outside directory (names, sizes, hashes, mtimes). */
+export async function outsideSnapshot(world: FilesWorld): Promise<string> {
+  const names = (await fsp.readdir(world.outside)).sort();
+  const parts: string[] = [];
+  for (const name of names) {
+    const path = join(world.outside, name);
+    const st = await fsp.lstat(path);
+    parts.push(
+      `${name}:${st.mode}:${st.size}:${st.mtimeMs}:${st.isFile() ? sha256(await fsp.readFile(path)) : ''}`,
+    );
+  }
+  return parts.join('\n');
+}
