@@ -47,7 +47,7 @@ interface Live {
 
 /** The session's terminals and their mirror. */
 export class SessionTerminals extends EventEmitter {
-  private readonly live = new Map<string, Live>();
+  private readonly byId = new Map<string, Live>();
   private supervisedId: string | null = null;
   private closed = false;
 
@@ -68,7 +68,7 @@ export class SessionTerminals extends EventEmitter {
 
   /** The live supervised shell, if any. */
   supervised(): PtyTerminal | null {
-    return this.supervisedId ? (this.live.get(this.supervisedId)?.terminal ?? null) : null;
+    return this.supervisedId ? (this.byId.get(this.supervisedId)?.terminal ?? null) : null;
   }
 
   /** The working directory the next supervised line would run in. */
@@ -81,12 +81,17 @@ export class SessionTerminals extends EventEmitter {
         // The shell is going away; a new one starts in the root.
       }
     }
-    return t ? this.live.get(this.supervisedId!)!.info.cwd : this.root();
+    return t ? this.byId.get(this.supervisedId!)!.info.cwd : this.root();
+  }
+
+  /** A live terminal by id (the UI reads its buffer and state). */
+  live(terminalId: string): PtyTerminal | undefined {
+    return this.byId.get(terminalId)?.terminal;
   }
 
   /** Live terminals, as the UI lists them. */
   list(): TerminalStarted[] {
-    return [...this.live.values()].map((l) => l.info);
+    return [...this.byId.values()].map((l) => l.info);
   }
 
   /** Starts a terminal and tells the engineer where its output goes; fails closed on recording. */
@@ -133,7 +138,7 @@ export class SessionTerminals extends EventEmitter {
     const timer =
       windowMs === undefined ? null : setTimeout(() => void terminal.end('expired'), windowMs);
     void done.then(() => timer && clearTimeout(timer));
-    this.live.set(terminalId, { terminal, streamId, info, done });
+    this.byId.set(terminalId, { terminal, streamId, info, done });
     if (mode === 'supervised') this.supervisedId = terminalId;
     this.emit('started', info);
     void this.audit('terminal.started', {
@@ -150,7 +155,7 @@ export class SessionTerminals extends EventEmitter {
 
   /** Sends `terminal.opened` for a request (again for each supervised line). */
   announce(requestId: string, terminalId: string): void {
-    const l = this.live.get(terminalId);
+    const l = this.byId.get(terminalId);
     if (!l) throw new AssentError('TERMINAL_NOT_FOUND');
     this.link.send({
       type: 'terminal.opened',
@@ -169,7 +174,7 @@ export class SessionTerminals extends EventEmitter {
     terminalId: string,
     reason: TerminalEndReason = 'closed-by-approver',
   ): Promise<TerminalEnd> {
-    const l = this.live.get(terminalId);
+    const l = this.byId.get(terminalId);
     if (!l) throw new AssentError('TERMINAL_NOT_FOUND');
     await l.terminal.end(reason);
     return l.done;
@@ -178,7 +183,7 @@ export class SessionTerminals extends EventEmitter {
   /** Ends every terminal (session end). */
   async closeAll(reason: TerminalEndReason): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.live.keys()].map((id) => this.close(id, reason).catch(() => null)));
+    await Promise.all([...this.byId.keys()].map((id) => this.close(id, reason).catch(() => null)));
   }
 
   /** Handles a terminal control message from the engineer; returns false for other types. */
@@ -192,7 +197,7 @@ export class SessionTerminals extends EventEmitter {
       default:
         return false;
     }
-    const l = this.live.get(message.terminalId);
+    const l = this.byId.get(message.terminalId);
     try {
       if (!l || l.terminal.ended) throw new AssentError('TERMINAL_NOT_FOUND');
       if (message.type === 'terminal.input') l.terminal.write(message.data);
@@ -241,7 +246,7 @@ export class SessionTerminals extends EventEmitter {
   }
 
   private async ended(terminalId: string, end: TerminalEnd): Promise<TerminalEnd> {
-    this.live.delete(terminalId);
+    this.byId.delete(terminalId);
     if (this.supervisedId === terminalId) this.supervisedId = null;
     this.sendQuietly({
       type: 'terminal.exit',

@@ -165,6 +165,9 @@ export function interactiveHandler(
       assertGrantFor(grant, context.action);
       if (terminals.deps.rules.terminal !== 'interactive')
         throw new AssentError('TERMINAL_MODE_OFF');
+      // Issue 4: a window is extended only by a new consent, so a session grant or a
+      // standing consent never opens one, whatever the engine's scope matching says.
+      if (grant.basis.source !== 'approver') throw new AssentError('TERMINAL_APPROVAL_REQUIRED');
       if (context.signal.aborted) throw new AssentError('TERMINAL_ENDED');
       const windowMs = terminals.deps.interactiveWindowMs ?? windowMinutes() * 60_000;
       const opened = await terminals.open('interactive', params, context.requestId, windowMs);

@@ -27,6 +27,10 @@ export const TERMINAL_ERROR_CODES = defineErrorCodes({
   TERMINAL_NOT_INTERACTIVE: {
     meaning: 'Raw keystrokes are accepted by interactive terminals only.',
   },
+  TERMINAL_APPROVAL_REQUIRED: {
+    meaning:
+      "An interactive window opens only on the approver's own decision, never on a session grant or standing consent.",
+  },
   TERMINAL_SPAWN_FAILED: { meaning: 'The shell could not be started.' },
   TERMINAL_RECORDING_FAILED: {
     meaning:

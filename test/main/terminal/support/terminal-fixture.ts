@@ -74,7 +74,7 @@ export class TerminalFixture {
 
   static async create(
     overrides: Partial<Record<keyof GroundRules, unknown>> = {},
-    options: { interactiveWindowMs?: number; dataDir?: string } = {},
+    options: { interactiveWindowMs?: number; dataDir?: string; rootIsTempDir?: boolean } = {},
   ): Promise<TerminalFixture> {
     const f = new TerminalFixture();
     mkdirSync(f.root);
@@ -87,7 +87,7 @@ export class TerminalFixture {
         vendor: 'Acme',
         customer: 'Example Corp',
         revision: 1,
-        readableRoots: [f.root],
+        readableRoots: [options.rootIsTempDir ? f.dir : f.root],
         writableRoots: [],
         deniedGlobs: [],
         maxReadBytes: 1024,
