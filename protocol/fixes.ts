@@ -2,8 +2,9 @@
 // package, its release signature, the limits the agent enforces while it
 // reads a package, and the params/results of `fix.apply` and `fix.rollback`.
 // The package bytes travel from the engineer to the agent on a stream before
-// the request; the request names the stream and carries the package's size
-// and sha256, which the grant's digest binds.
+// the request (`fix.upload`, `fix.upload-ready`, bytes, `fix.upload-done`);
+// the request names the upload and carries the package's size and sha256,
+// which the grant's digest binds.
 import { z } from 'zod';
 import { PublicKey32, Signature64 } from './identity';
 
@@ -35,8 +36,10 @@ export const MAX_FIX_DIFF_CHARS = 16 * 1024;
 export const MAX_FIX_PREVIEW_DIFF_CHARS = 48 * 1024;
 /** At most this many files are listed in one preview; `details.filesOmitted` counts the rest. */
 export const MAX_FIX_PREVIEW_FILES = 200;
-/** The agent waits this long for the package stream to complete. */
-export const FIX_UPLOAD_TIMEOUT_MS = 60 * 1000;
+/** A staged package not used by a request within this time is deleted. */
+export const FIX_UPLOAD_TTL_MS = 10 * 60 * 1000;
+/** Packages one session may have staged at once. */
+export const MAX_STAGED_FIX_PACKAGES = 4;
 
 /** Archive entry names. */
 export const FIX_MANIFEST_ENTRY = 'manifest.json';
@@ -130,15 +133,17 @@ export const FixSignature = z.strictObject({
 });
 export type FixSignature = z.infer<typeof FixSignature>;
 
-/** The package bytes as announced in a request (sent before it on `streamId`). */
-const PackageRef = {
-  streamId: z.number().int().positive().max(0xffffffff),
+const StreamId = z.number().int().positive().max(0xffffffff);
+
+/** The package as staged by `fix.upload` before the request: what the grant's digest binds. */
+const StagedPackage = {
+  upload: StreamId,
   size: z.number().int().positive().max(MAX_FIX_PACKAGE_BYTES),
   sha256: Sha256Hex,
 };
 
-/** `fix.apply` params. */
-export const FixApplyParams = z.strictObject(PackageRef);
+/** `fix.apply` params: the staged package. */
+export const FixApplyParams = z.strictObject(StagedPackage);
 export type FixApplyParams = z.infer<typeof FixApplyParams>;
 
 /** `fix.apply` result. */
@@ -165,6 +170,28 @@ export const FixRollbackResult = z.object({
   filesRestored: z.number().int().nonnegative(),
 });
 export type FixRollbackResult = z.infer<typeof FixRollbackResult>;
+
+/** Engineer -> agent: a fix package of `size` bytes will follow on stream `upload` (before `fix.apply`). */
+export const FixUploadMessage = z.object({ type: z.literal('fix.upload'), ...StagedPackage });
+/** Agent -> engineer: send the bytes now (or the upload was refused: see `fix.upload-done`). */
+export const FixUploadReadyMessage = z.object({
+  type: z.literal('fix.upload-ready'),
+  upload: StreamId,
+});
+/** Agent -> engineer: every byte arrived and the hash matched (ok), or why not. */
+export const FixUploadDoneMessage = z.object({
+  type: z.literal('fix.upload-done'),
+  upload: StreamId,
+  ok: z.boolean(),
+  code: z.string().max(64).optional(),
+  message: z.string().max(2000).optional(),
+});
+
+export const FIX_MESSAGES = [
+  FixUploadMessage,
+  FixUploadReadyMessage,
+  FixUploadDoneMessage,
+] as const;
 
 /** Compares two semantic versions (SemVer 2.0.0 precedence): negative, zero or positive. */
 export function compareSemVer(a: string, b: string): number {

@@ -32,7 +32,9 @@ export const FIX_ERROR_CODES = defineErrorCodes({
   FIX_UPLOAD_INVALID: {
     meaning: 'The uploaded package does not match the size or hash announced in the request.',
   },
-  FIX_UPLOAD_TIMEOUT: { meaning: 'The package upload did not complete in time.' },
+  FIX_UPLOAD_UNKNOWN: {
+    meaning: 'No staged package has that upload id (never sent, expired, or already used).',
+  },
   FIX_TARGET_CONFLICT: {
     meaning:
       'The target does not match the fix: a file to add exists, a file to replace or remove is missing, or a path in the target is a link or not a regular file.',

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ACTION_MESSAGES } from './actions';
 import { FILE_MESSAGES } from '../files';
+import { FIX_MESSAGES } from '../fixes';
 import { SESSION_MESSAGES } from './session';
 import { TERMINAL_MESSAGES } from '../terminal';
 
@@ -10,6 +11,7 @@ export const ChannelMessage = z.discriminatedUnion('type', [
   ...SESSION_MESSAGES,
   ...ACTION_MESSAGES,
   ...FILE_MESSAGES,
+  ...FIX_MESSAGES,
   ...TERMINAL_MESSAGES,
 ]);
 export type ChannelMessage = z.infer<typeof ChannelMessage>;
