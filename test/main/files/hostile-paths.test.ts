@@ -369,13 +369,15 @@ describe('hostile path table', () => {
 
   for (const c of cases) {
     it(c.name, async () => {
-      let world: FilesWorld | undefined;
+      const holder: { world?: FilesWorld } = {};
       const w = await createFilesWorld({
         ...(c.platform ? { platform: c.platform } : {}),
         ...(c.race ? { onPrompt: (p, ww) => c.race!(ww, p) } : {}),
-        ...(c.writeHook ? { writeHooks: { onStep: (step) => c.writeHook!(world!)(step) } } : {}),
+        ...(c.writeHook
+          ? { writeHooks: { onStep: (step) => c.writeHook!(holder.world!)(step) } }
+          : {}),
       });
-      world = w;
+      holder.world = w;
       try {
         await c.setup?.(w);
         const before = await outsideSnapshot(w);
