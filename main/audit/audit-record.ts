@@ -79,6 +79,17 @@ export function assertAuditEvent(event: AuditEvent): AuditEvent {
   return parsed.data;
 }
 
+/**
+ * The canonical line of a record from the canonical JSON of its body: "hash"
+ * sorts just before the top-level "prevHash", which is the last such key in
+ * the text (only strings and numbers follow it, and strings escape quotes).
+ * Saves a second canonicalJson per record when sealing and verifying.
+ */
+function insertHash(bodyJson: string, hash: string): string | null {
+  const at = bodyJson.lastIndexOf(',"prevHash":"');
+  return at === -1 ? null : `${bodyJson.slice(0, at)},"hash":"${hash}"${bodyJson.slice(at)}`;
+}
+
 /** Seals an event into the next record of the chain. */
 export function sealRecord(
   event: AuditEvent,
@@ -93,15 +104,16 @@ export function sealRecord(
     type: event.type,
     ...(event.sessionId === undefined ? {} : { sessionId: event.sessionId }),
     ...(event.actor === undefined ? {} : { actor: event.actor }),
-    data: JSON.parse(canonicalJson(event.data)) as AuditRecord['data'],
+    data: event.data,
   };
-  const record: AuditRecord = { ...body, hash: computeRecordHash(body) };
-  const line = recordLine(record);
+  const bodyJson = canonicalJson(body);
+  const line = insertHash(bodyJson, sha256Hex(bodyJson))!;
   if (Buffer.byteLength(line) + 1 > MAX_AUDIT_LINE_BYTES)
     throw new TypeError(
       `audit record ${event.type} is ${Buffer.byteLength(line)} bytes; the limit is ${MAX_AUDIT_LINE_BYTES}`,
     );
-  return { record, line };
+  // The record handed back is what was stored, not the caller's (mutable) objects.
+  return { record: JSON.parse(line) as AuditRecord, line };
 }
 
 /** Why a stored line is not a valid record, or null when it is one (hash included). */
@@ -136,12 +148,7 @@ export function checkRecordLine(line: string): LineCheck {
       code: 'AUDIT_CHAIN_BROKEN',
       reason: 'hash does not match the record content',
     };
-  // The canonical line is the body with "hash" in its sorted place, just before
-  // the top-level "prevHash": the last such key, as only strings and numbers
-  // follow it and strings escape their quotes. (Saves a second canonicalJson
-  // per record; verify is bound by this function.)
-  const at = bodyJson.lastIndexOf(',"prevHash":"');
-  if (at === -1 || `${bodyJson.slice(0, at)},"hash":"${hash}"${bodyJson.slice(at)}` !== line)
+  if (insertHash(bodyJson, hash) !== line)
     return { ok: false, code: 'AUDIT_RECORD_INVALID', reason: 'record is not in canonical form' };
   return { ok: true, record };
 }
