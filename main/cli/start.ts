@@ -1,0 +1,185 @@
+// `npm start`: the agent. The desktop app when Electron's binary and a
+// display are there; otherwise the headless agent in this terminal, with a
+// one-line explanation. When no relay is configured, a local relay runs as a
+// child process on 127.0.0.1, and a first run on a machine with no pinned
+// vendor sets up a local trial (a vendor key and an engineer credential made
+// here, in this user's keychain), so the whole flow can be tried on one
+// machine. Vendor and relay code run in their own processes: the agent core
+// never imports them.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isAssentError } from '../../protocol/errors';
+import { agentDataDir } from '../../platform/app-dirs';
+import { loadTrustedVendor, parseVendorKey, trustVendor } from '../identity/vendor-trust';
+import { configuredRelayUrl, main as agentMain } from './agent-cli';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = (name: string): string => join(root, 'bin', `${name}.js`);
+/** The local relay's port; another free port is used when it is taken. */
+export const LOCAL_RELAY_PORT = 8443;
+
+/** Why Electron cannot start here, or undefined when it can. */
+export function electronUnavailable(): string | undefined {
+  if (process.env.ASSENT_HEADLESS === '1') return 'ASSENT_HEADLESS=1 is set';
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
+    return 'there is no display';
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    if (typeof path !== 'string' || !existsSync(path))
+      return 'the Electron binary is not installed';
+  } catch {
+    return 'the Electron binary is not installed';
+  }
+  if (!existsSync(join(root, 'out', 'main', 'index.js')))
+    return 'the desktop app is not built (npm run build)';
+  return undefined;
+}
+
+function run(name: string, args: string[], input?: string): string {
+  const result = spawnSync(process.execPath, [bin(name), ...args], {
+    encoding: 'utf8',
+    input: input ?? '',
+  });
+  if (result.status !== 0)
+    throw new Error(`${name} ${args.join(' ')} failed: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+/** First run without a pinned vendor: make a local trial vendor and engineer (kept in this user's keychain). */
+function setUpLocalTrial(dataDir: string, out: (line: string) => void): string {
+  const vendorDir = join(dataDir, 'local-trial', 'vendor');
+  const engineerDir = join(dataDir, 'local-trial', 'engineer');
+  let vendorJson: string;
+  try {
+    vendorJson = run('assent-engineer', ['vendor', 'show', '--vendor-home', vendorDir]);
+  } catch {
+    run('assent-engineer', [
+      'vendor',
+      'init',
+      '--vendor',
+      'Local trial vendor',
+      '--vendor-home',
+      vendorDir,
+    ]);
+    vendorJson = run('assent-engineer', ['vendor', 'show', '--vendor-home', vendorDir]);
+  }
+  const vendor = parseVendorKey(vendorJson);
+  trustVendor(dataDir, vendor);
+  const token = run('assent-engineer', [
+    'vendor',
+    'issue',
+    '--name',
+    process.env.USER ?? 'Local engineer',
+    '--email',
+    'engineer@localhost',
+    '--roles',
+    'engineer,installer',
+    '--days',
+    '30',
+    '--vendor-home',
+    vendorDir,
+  ]).trim();
+  run('assent-engineer', ['login', '-', '--home', engineerDir], token);
+  out(
+    'Local trial: no vendor was pinned, so a trial vendor key and an engineer credential were created on this machine',
+  );
+  out(`(keys in your OS keychain; engineer home ${engineerDir}).`);
+  return engineerDir;
+}
+
+async function startLocalRelay(
+  dataDir: string,
+  out: (line: string) => void,
+): Promise<{ url: string; child: ChildProcess }> {
+  const relayDir = join(dataDir, 'local-relay');
+  mkdirSync(relayDir, { recursive: true, mode: 0o700 });
+  const vendor = loadTrustedVendor(dataDir);
+  writeFileSync(join(relayDir, 'vendor.pub'), JSON.stringify(vendor));
+  const tryPort = (port: number): Promise<{ url: string; child: ChildProcess }> =>
+    new Promise((resolvePromise, reject) => {
+      const child = spawn(
+        process.execPath,
+        [bin('assent-relay'), '--host', '127.0.0.1', '--port', String(port), '--data', relayDir],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let seen = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString('utf8');
+        const match = /listening on (\S+)/.exec(seen);
+        if (match) resolvePromise({ url: match[1]!, child });
+      });
+      child.stderr!.on('data', (chunk: Buffer) => (seen += chunk.toString('utf8')));
+      child.once('exit', (code) =>
+        reject(new Error(`the local relay exited (${code}): ${seen.trim()}`)),
+      );
+    });
+  let relay: { url: string; child: ChildProcess };
+  try {
+    relay = await tryPort(LOCAL_RELAY_PORT);
+  } catch {
+    relay = await tryPort(0);
+  }
+  out(`Local relay running at ${relay.url} (stops with the agent).`);
+  return relay;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+  const dataDir = agentDataDir(
+    argv.includes('--data') ? argv[argv.indexOf('--data') + 1] : undefined,
+  );
+  const reason = electronUnavailable();
+  if (!reason) {
+    const electron = createRequire(import.meta.url)('electron') as string;
+    const child = spawn(electron, [root, ...argv], { stdio: 'inherit' });
+    return await new Promise((done) => child.once('exit', (code) => done(code ?? 1)));
+  }
+  out(`Electron cannot start here (${reason}); running the headless agent in this terminal.`);
+
+  let relay: { url: string; child: ChildProcess } | undefined;
+  let relayUrl = configuredRelayUrl(
+    dataDir,
+    argv.includes('--relay') ? argv[argv.indexOf('--relay') + 1] : undefined,
+  );
+  try {
+    if (!relayUrl) {
+      let engineerDir: string | undefined;
+      try {
+        loadTrustedVendor(dataDir);
+      } catch (error) {
+        if (!isAssentError(error, 'VENDOR_NOT_TRUSTED')) throw error;
+        engineerDir = setUpLocalTrial(dataDir, out);
+      }
+      relay = await startLocalRelay(dataDir, out);
+      relayUrl = relay.url;
+      if (engineerDir) {
+        out(
+          `In another terminal, the engineer joins with:  npm run engineer -- connect <code> --relay ${relayUrl} --home ${engineerDir}`,
+        );
+      }
+    }
+    return await agentMain([
+      'run',
+      '--data',
+      dataDir,
+      '--relay',
+      relayUrl,
+      ...argv.filter(
+        (a, i) =>
+          !['--data', '--relay'].includes(a) && !['--data', '--relay'].includes(argv[i - 1] ?? ''),
+      ),
+    ]);
+  } catch (error) {
+    process.stderr.write(
+      `assent: ${isAssentError(error) ? `${error.message} (${error.code})` : (error as Error).message}\n`,
+    );
+    return 1;
+  } finally {
+    relay?.child.kill('SIGTERM');
+  }
+}

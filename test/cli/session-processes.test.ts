@@ -1,0 +1,173 @@
+// The whole backbone as separate processes: relay, headless agent and
+// engineer console, set up with the real vendor/credential commands and
+// driven through stdin/stdout.
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BinProcess, runBin } from '../support/cli-process';
+
+const running: BinProcess[] = [];
+let root: string | undefined;
+afterEach(() => {
+  for (const process of running.splice(0)) process.kill();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('bins as separate processes', () => {
+  it('sets up a vendor and an engineer, then runs a session: code, SAS, accept, chat, end, verified audit', async () => {
+    root = mkdtempSync(join(tmpdir(), 'assent-cli-'));
+    const vendorHome = join(root, 'vendor');
+    const engineerHome = join(root, 'engineer');
+    const agentData = join(root, 'agent');
+    const relayData = join(root, 'relay');
+
+    expect(
+      runBin('assent-engineer', [
+        'vendor',
+        'init',
+        '--vendor',
+        'Acme Support',
+        '--vendor-home',
+        vendorHome,
+      ]).code,
+    ).toBe(0);
+    const issued = runBin('assent-engineer', [
+      'vendor',
+      'issue',
+      '--name',
+      'Erin Engineer',
+      '--email',
+      'erin@acme.example',
+      '--days',
+      '30',
+      '--vendor-home',
+      vendorHome,
+    ]);
+    expect(issued.code).toBe(0);
+    const token = issued.stdout.trim();
+    expect(token).toMatch(/^assent-credential:/);
+    const login = runBin('assent-engineer', ['login', '-', '--home', engineerHome], {
+      input: token,
+    });
+    expect(login.stdout).toContain('Logged in as Erin Engineer');
+    expect(runBin('assent-engineer', ['whoami', '--home', engineerHome]).stdout).toContain(
+      'Erin Engineer <erin@acme.example>',
+    );
+
+    const trust = runBin('assent-agent', [
+      'trust-vendor',
+      join(vendorHome, 'vendor.pub'),
+      '--data',
+      agentData,
+    ]);
+    expect(trust.code).toBe(0);
+    expect(trust.stdout).toContain('Pinned vendor "Acme Support"');
+
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(relayData, { recursive: true });
+    copyFileSync(join(vendorHome, 'vendor.pub'), join(relayData, 'vendor.pub'));
+    const relay = new BinProcess('assent-relay', [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data',
+      relayData,
+    ]);
+    running.push(relay);
+    const url = (await relay.expect(/listening on (ws:\/\/127\.0\.0\.1:\d+)/))[1]!;
+
+    const agent = new BinProcess('assent-agent', [
+      '--data',
+      agentData,
+      '--relay',
+      url,
+      '--ticket',
+      'T-4711',
+    ]);
+    running.push(agent);
+    const code = (await agent.expect(/Session code: (\d{3} \d{3} \d{4})/))[1]!;
+
+    const engineer = new BinProcess('assent-engineer', [
+      'connect',
+      code,
+      '--relay',
+      url,
+      '--home',
+      engineerHome,
+      '--reason',
+      'Printer queue',
+    ]);
+    running.push(engineer);
+    const engineerSas = (
+      await engineer.expect(/Compare this code with the customer by phone: (\d{3} \d{3})/)
+    )[1];
+    await agent.expect(/Engineer:\s+Erin Engineer <erin@acme\.example>/);
+    const agentSas = (
+      await agent.expect(/Compare this code with the engineer by phone: (\d{3} \d{3})/)
+    )[1];
+    expect(agentSas).toBe(engineerSas);
+    await agent.expect(/Engineer's reason: Printer queue/);
+    await engineer.expect(/Waiting for the customer to accept/);
+
+    agent.send('accept');
+    await engineer.expect(/Session accepted/);
+    engineer.send('chat hello from the vendor');
+    await agent.expect(/\[engineer\] hello from the vendor/);
+    agent.send('chat hi, go ahead');
+    await engineer.expect(/\[customer\] hi, go ahead/);
+
+    engineer.send('end');
+    await agent.expect(/Session ended \(SESSION_ENDED\)/);
+    expect(await engineer.exited).toBe(0);
+    expect(await agent.exited).toBe(0);
+
+    const verify = runBin('assent-agent', ['audit', 'verify', '--data', agentData]);
+    expect(verify.stdout).toMatch(/OK/);
+    expect(verify.code).toBe(0);
+    relay.child.kill('SIGTERM');
+    expect(await relay.exited).toBe(0);
+  });
+
+  it('tells the engineer clearly when the code is wrong', async () => {
+    root = mkdtempSync(join(tmpdir(), 'assent-cli-'));
+    const vendorHome = join(root, 'vendor');
+    const engineerHome = join(root, 'engineer');
+    const relayData = join(root, 'relay');
+    runBin('assent-engineer', ['vendor', 'init', '--vendor', 'Acme', '--vendor-home', vendorHome]);
+    const token = runBin('assent-engineer', [
+      'vendor',
+      'issue',
+      '--name',
+      'E',
+      '--email',
+      'e@x.example',
+      '--vendor-home',
+      vendorHome,
+    ]).stdout.trim();
+    runBin('assent-engineer', ['login', token, '--home', engineerHome]);
+    const relay = new BinProcess('assent-relay', [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data',
+      relayData,
+      '--vendor-key',
+      join(vendorHome, 'vendor.pub'),
+    ]);
+    running.push(relay);
+    const url = (await relay.expect(/listening on (ws:\/\/127\.0\.0\.1:\d+)/))[1]!;
+    const result = runBin('assent-engineer', [
+      'connect',
+      '123 456 7890',
+      '--relay',
+      url,
+      '--home',
+      engineerHome,
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('the code is unknown, expired or already used');
+  });
+});
