@@ -19,8 +19,10 @@ export interface ShellPaths {
   /** Folder of the built renderer (index.html). */
   readonly rendererRoot: string;
   readonly preloadPath: string;
-  /** Folder with icon.png and tray-<state>.png. */
-  readonly iconDir: string;
+  /** The window icon (PNG). */
+  readonly iconPath: string;
+  /** Folder with tray-<state>.png. */
+  readonly trayDir: string;
 }
 
 /** Starts the shell around `core` (call once, from the main entry, before `ready`). */
@@ -47,13 +49,13 @@ export function startDesktopShell(createCore: () => Promise<DesktopCore>, paths:
     });
     const win = createMainWindow({
       preloadPath: paths.preloadPath,
-      iconPath: join(paths.iconDir, 'icon.png'),
+      iconPath: paths.iconPath,
       title: 'Assent',
     });
     window = win;
     table.setTrustedWindow({ webContentsId: win.webContents.id, origin: APP_ORIGIN });
     const unbridge = bridgeIpc(table, win);
-    const tray = createTray(paths.iconDir, strings, core, win);
+    const tray = createTray(paths.trayDir, strings, core, win);
 
     let phase: SessionPhase = (await core.sessionState({})).phase;
     let pending = 0;
@@ -120,12 +122,12 @@ interface ShellTray {
 }
 
 function createTray(
-  iconDir: string,
+  trayDir: string,
   strings: ShellStrings,
   core: DesktopCore,
   window: BrowserWindow,
 ): ShellTray {
-  const icon = (state: TrayState) => nativeImage.createFromPath(join(iconDir, `tray-${state}.png`));
+  const icon = (state: TrayState) => nativeImage.createFromPath(join(trayDir, `tray-${state}.png`));
   const tray = new Tray(icon('idle'));
   tray.setContextMenu(
     Menu.buildFromTemplate([

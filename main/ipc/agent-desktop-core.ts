@@ -26,8 +26,12 @@ export interface ComposedSession {
 
 export interface AgentDesktopCoreOptions {
   readonly agent: Agent;
-  /** Builds consent engine, action router and handlers for an approved session. */
-  readonly composeSession?: (link: PeerLink) => ComposedSession | undefined;
+  /**
+   * Runs before each session starts (load and verify the rules in force;
+   * throwing refuses the session) and returns what builds the consent
+   * engine, action router and handlers once the session is accepted.
+   */
+  readonly prepareSession?: () => Promise<(link: PeerLink) => ComposedSession | undefined>;
   /** The ground rules in force (null when none are countersigned). */
   readonly rulesInForce?: () => Promise<RulesView>;
   /** The OS locale, e.g. Electron's `app.getLocale()`. */
@@ -141,15 +145,17 @@ export function createAgentDesktopCore(options: AgentDesktopCoreOptions): Deskto
     });
   };
 
-  const compose = (link: PeerLink): SessionServices | undefined => {
-    if (options.composeSession === undefined) return undefined;
-    const watcher = new SessionObserver(sink);
-    const composed = options.composeSession(watcher.tapLink(link));
-    if (composed === undefined) return undefined;
-    watcher.attach(composed.consent);
-    observer = watcher;
-    return watcher.tapServices(composed.services);
-  };
+  const composer =
+    (composeSession: ((link: PeerLink) => ComposedSession | undefined) | undefined) =>
+    (link: PeerLink): SessionServices | undefined => {
+      if (composeSession === undefined) return undefined;
+      const watcher = new SessionObserver(sink);
+      const composed = composeSession(watcher.tapLink(link));
+      if (composed === undefined) return undefined;
+      watcher.attach(composed.consent);
+      observer = watcher;
+      return watcher.tapServices(composed.services);
+    };
 
   const consent = () => observer?.consent;
 
@@ -160,6 +166,7 @@ export function createAgentDesktopCore(options: AgentDesktopCoreOptions): Deskto
         request.tried === undefined ? undefined : `Tried: ${request.tried}`,
       ].filter((line): line is string => line !== undefined);
       const description = [request.description, ...extra].filter(Boolean).join('\n');
+      const compose = composer(await options.prepareSession?.());
       const s = agent.createSession(
         {
           ...(request.ticket === undefined ? {} : { ticket: request.ticket }),
