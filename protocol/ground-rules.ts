@@ -150,3 +150,34 @@ export const MachinePolicy = z.object({
   deniedKinds: z.array(ActionKind).optional(),
 });
 export type MachinePolicy = z.infer<typeof MachinePolicy>;
+
+/** What the vendor signs (domain `groundRulesVendor`): the rules body and who signs, when. */
+export function vendorSignedPayload(
+  rules: GroundRules,
+  signature: Omit<z.infer<typeof VendorSignature>, 'signature'>,
+): unknown {
+  return {
+    rules,
+    signer: signature.signer,
+    publicKey: signature.publicKey,
+    signedAt: signature.signedAt,
+  };
+}
+
+/**
+ * What the customer admin countersigns (domain `groundRulesCustomer`): the
+ * whole proposal, vendor signature included, and the fingerprint they saw.
+ */
+export function customerSignedPayload(
+  proposal: Pick<SignedRulesProposal, 'rules' | 'vendorSignature'>,
+  countersignature: Omit<z.infer<typeof CustomerCountersignature>, 'signature'>,
+): unknown {
+  return {
+    rules: proposal.rules,
+    vendorSignature: proposal.vendorSignature,
+    admin: countersignature.admin,
+    deviceKey: countersignature.deviceKey,
+    signedAt: countersignature.signedAt,
+    fingerprint: countersignature.fingerprint,
+  };
+}

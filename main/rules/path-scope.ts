@@ -80,7 +80,11 @@ export interface CompiledGlob {
  * leading `**` would. The regex also matches everything below a match.
  */
 export function compileGlob(glob: string): CompiledGlob {
-  const pattern = glob.replace(/\\/g, '/').replace(/^\/+/, '');
+  // A trailing `/**` names the directory itself too: the suffix below covers what is inside.
+  const pattern = glob
+    .replace(/\\/g, '/')
+    .replace(/^\/+/, '')
+    .replace(/\/\*\*$/, '');
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
@@ -97,6 +101,8 @@ export function compileGlob(glob: string): CompiledGlob {
     else if (ch === '?') source += '[^/]';
     else source += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
+  // `/**` alone denies everything.
+  if (pattern === '') source = '.*';
   // `(?:/.*)?`: a glob that names a directory denies what is inside it.
   return { glob, regex: new RegExp(`^${source}(?:/.*)?$`, 'is') };
 }

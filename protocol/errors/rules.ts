@@ -22,6 +22,10 @@ export const RULES_ERROR_CODES = defineErrorCodes({
     meaning: 'The ground rules were countersigned on another machine (another device key).',
   },
   RULES_EXPIRED: { meaning: 'The ground rules passed their validUntil date.' },
+  RULES_REVISION_OLD: {
+    meaning:
+      'The ground rules are an older revision than the rules in force for the same vendor and customer.',
+  },
   RULES_DECLINED: { meaning: 'The admin declined the ground rules; nothing was installed.' },
   POLICY_INVALID: {
     meaning: 'The machine policy file is malformed; no session can start until it is fixed.',
