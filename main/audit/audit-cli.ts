@@ -6,9 +6,7 @@ import { isAssentError } from '../../protocol/errors';
 import { listSessions, monthlyReport } from './audit-history';
 import { auditLogPath } from './audit-log';
 import { readAuditRecords } from './audit-reader';
-import { verifyAuditLog } from './audit-verify';
-import { verifySessionSummary } from './session-summary';
-import { readSummaryFiles, summaryAnchors } from './summary-files';
+import { verifyAuditTrail } from './audit-trail';
 import { toCsv } from './usage-csv';
 
 /** Where the command reads and writes. */
@@ -71,26 +69,17 @@ function parseOptions(args: string[]): Map<string, string> | null {
 }
 
 async function verify(io: AuditCommandIo): Promise<number> {
-  const files = await readSummaryFiles(io.dataDir);
-  const result = await verifyAuditLog(auditLogPath(io.dataDir), { anchors: summaryAnchors(files) });
-  if (!result.ok) {
-    io.out(`BROKEN at record ${result.brokenAt}: ${result.reason} (${result.code})`);
-    return 1;
+  const result = await verifyAuditTrail(io.dataDir, io.devicePublicKey);
+  if (result.ok) {
+    io.out(`OK: ${result.count} records, chain intact`);
+    return 0;
   }
-  for (const file of files) {
-    const reason = !file.ok
-      ? file.reason
-      : io.devicePublicKey !== undefined &&
-          !verifySessionSummary(file.record.data, io.devicePublicKey)
-        ? 'its signature does not verify against the device key (AUDIT_SUMMARY_INVALID)'
-        : null;
-    if (reason !== null) {
-      io.out(`BROKEN summary ${file.name}: ${reason}`);
-      return 1;
-    }
-  }
-  io.out(`OK: ${result.count} records, chain intact`);
-  return 0;
+  io.out(
+    'summaryFile' in result
+      ? `BROKEN summary ${result.summaryFile}: ${result.reason} (${result.code})`
+      : `BROKEN at record ${result.brokenAt}: ${result.reason} (${result.code})`,
+  );
+  return 1;
 }
 
 /** Makes text from the peer safe for a terminal: control, bidi and invisible characters escaped. */

@@ -84,6 +84,22 @@ describe('runAuditCommand', () => {
     });
   });
 
+  it('verify: a summary file that is not a summary record of its session is reported', async () => {
+    const dataDir = await withSessions();
+    const dir = join(dataDir, 'audit', 'summaries');
+    await writeFile(join(dir, 'c3.json'), await readFile(join(dir, 'c2.json')));
+    expect(await run(['verify'], dataDir)).toEqual({
+      code: 1,
+      lines: [
+        'BROKEN summary c3.json: not the summary record of this session (AUDIT_RECORD_INVALID)',
+      ],
+    });
+    await writeFile(join(dir, 'c3.json'), '{"half":');
+    expect((await run(['verify'], dataDir)).lines).toEqual([
+      'BROKEN summary c3.json: not valid JSON (AUDIT_RECORD_INVALID)',
+    ]);
+  });
+
   it('show: the last records, one session, with invisible characters made visible', async () => {
     const dataDir = await withSessions();
     const last = await run(['show', '--last', '2'], dataDir);
