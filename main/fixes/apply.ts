@@ -23,7 +23,7 @@ import {
 import { clearJournal, restoreOld, writeJournal } from './journal';
 import { recoverUnlocked } from './recover';
 import { fixesDir, loadRegistry, saveRegistry, withInstalled, type InstalledFix } from './registry';
-import { TARGET_WORK_DIR_NAME, inspectTarget } from './target-state';
+import { TARGET_WORK_DIR_NAME, inspectTarget, targetDigest } from './target-state';
 import { verifyFixHeader, verifyFixPackage } from './verify';
 
 export interface ApplyFixOptions {
@@ -32,6 +32,8 @@ export interface ApplyFixOptions {
   readonly packagePath: string;
   /** The package sha256 the grant is bound to; the bytes read must hash to it. */
   readonly expectedSha256?: string;
+  /** The targetDigest the approver saw; the target must still hold exactly that. */
+  readonly expectedTargetDigest?: string;
   readonly trust: FixTrustBase;
   /** Who approved, for `fix list` (decision basis, approver, engineer). */
   readonly approvedBy: string;
@@ -81,6 +83,14 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
   const header = await verifyFixHeader(options.packagePath, trust, signal);
   const manifest = header.manifest;
   const target = await inspectTarget(manifest);
+  if (
+    options.expectedTargetDigest !== undefined &&
+    targetDigest(target) !== options.expectedTargetDigest
+  )
+    throw new AssentError(
+      'FIX_TARGET_CHANGED',
+      'The target files changed since the fix was approved; ask again.',
+    );
   const workDir = await chooseWorkDir(dataDir, manifest.targetRoot, manifest.id);
   let journaled = false;
   let record: InstalledFix | undefined;

@@ -3,6 +3,7 @@
 // component below the target root (issue 5: "no links of any kind"), so a
 // symlink planted in the target cannot redirect a write outside it.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../protocol/identity';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { AssentError } from '../../protocol/errors';
@@ -138,4 +139,10 @@ export async function inspectTarget(manifest: FixManifest): Promise<TargetState>
     });
   }
   return { files, createDirs };
+}
+
+/** sha256 of what the target holds for the fix's files (path and hash, or null when absent): bound by the grant. */
+export function targetDigest(state: TargetState): string {
+  const body = canonicalJson(state.files.map((f) => [f.path, f.sha256 ?? null]));
+  return createHash('sha256').update(body).digest('hex');
 }
