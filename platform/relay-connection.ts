@@ -92,6 +92,7 @@ export class RelayConnection extends EventEmitter<{
   /** Messages that arrived before the owner attached its listeners (they can share the upgrade's packet). */
   private held: Array<{ data: Buffer; isBinary: boolean }> | undefined = [];
   private heldClose: RelayClose | undefined;
+  private closeCodeOverride: number | undefined;
 
   private constructor(private readonly socket: WebSocket) {
     super();
@@ -101,12 +102,18 @@ export class RelayConnection extends EventEmitter<{
     });
     socket.on('close', (code, reason) => {
       this.releaseWaiters();
-      const info = { code, reason: reason.toString('utf8'), local: this.closedLocally };
+      const info = {
+        code: this.closeCodeOverride ?? code,
+        reason: reason.toString('utf8'),
+        local: this.closedLocally,
+      };
       if (this.held) this.heldClose = info;
       else this.emit('close', info);
     });
-    socket.on('error', () => {
-      // 'close' follows every error; the close code tells what happened.
+    socket.on('error', (error: Error & { code?: string }) => {
+      // 'close' follows every error. A frame over maxPayload is reported as
+      // 1009 to the owner even when the peer never answers our close frame.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.closeCodeOverride = 1009;
     });
   }
 

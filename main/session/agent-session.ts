@@ -303,6 +303,13 @@ export class AgentSession extends EventEmitter<Events> {
     connection.on('frame', (frame) => this.onHandshakeFrame(frame));
     connection.on('close', (info) => {
       if (connection !== this.connection || this.endValue || info.local) return;
+      // An oversized frame (1009) is a protocol violation, not a network drop: no resume.
+      if (info.code === 1009) {
+        void this.fail(
+          new AssentError('RELAY_FRAME_TOO_LARGE', 'The relay sent a frame larger than the limit.'),
+        );
+        return;
+      }
       void this.onConnectionLost(`the relay connection closed (${info.code})`);
     });
     connection.listen();

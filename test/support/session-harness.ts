@@ -27,6 +27,8 @@ export interface HarnessOptions {
   relay?: Partial<RelayOptions>;
   /** Route the agent through a TCP proxy that tests can cut (network drops). */
   proxy?: boolean;
+  /** Connect the agent to this relay instead (e.g. a hostile one). */
+  agentRelayUrl?: string;
   agent?: Partial<Omit<AgentOptions, 'dataDir' | 'relayUrl'>>;
 }
 
@@ -86,7 +88,7 @@ export class SessionHarness {
     const proxy = options.proxy ? await TcpProxy.start(relay.port) : undefined;
     const agent = await Agent.open({
       dataDir,
-      relayUrl: proxy?.url ?? relay.url,
+      relayUrl: options.agentRelayUrl ?? proxy?.url ?? relay.url,
       ...options.agent,
     });
     const harness = new SessionHarness(
