@@ -34,6 +34,11 @@ export class StreamPeerLink implements PeerLink {
       }
     }
   }
+  private streams = 0;
+  nextStreamId(): number {
+    this.streams += 2;
+    return this.streams;
+  }
   async sendStream(): Promise<void> {}
   onStream(streamId: number, listener: (chunk: Buffer) => void): () => void {
     let set = this.listeners.get(streamId);
