@@ -55,6 +55,7 @@ export class PtyTerminal extends EventEmitter {
   private ending: Promise<TerminalEnd> | null = null;
   private exitCode: number | null = null;
   private exited = false;
+  private reason: TerminalEndReason | null = null;
 
   private constructor(readonly options: PtyTerminalOptions) {
     super();
@@ -186,7 +187,13 @@ export class PtyTerminal extends EventEmitter {
     return new Promise((resolve) => this.once('end', resolve));
   }
 
+  /** Why the terminal ended (null while it runs). */
+  get endReason(): TerminalEndReason | null {
+    return this.reason;
+  }
+
   private async finish(reason: TerminalEndReason): Promise<TerminalEnd> {
+    this.reason = reason;
     this.mark(`terminal ended: ${reason}`);
     const survivors = await killTerminalProcesses(this.pty.pid, this.tag);
     if (!this.exited) {

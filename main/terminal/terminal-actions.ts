@@ -114,7 +114,9 @@ export function commandHandler(
           terminalId,
           exitCode: ran.exitCode,
           outputBytes: ran.outputBytes,
-          ...(ran.exitCode === null ? { ended: stopReason(context.link) } : {}),
+          ...(ran.exitCode === null
+            ? { ended: running.endReason ?? stopReason(context.link) }
+            : {}),
         };
         await terminals.deps.audit
           .append({

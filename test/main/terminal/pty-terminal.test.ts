@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AsciicastRecorder } from '../../../main/terminal/asciicast-recorder';
 import { terminalProcesses } from '../../../main/terminal/process-tree';
-import { PtyTerminal, type PtyTerminalOptions } from '../../../main/terminal/pty-terminal';
+import {
+  PtyTerminal,
+  type PtyTerminalOptions,
+  type TerminalEnd,
+} from '../../../main/terminal/pty-terminal';
 
 let dir: string;
 beforeEach(() => {
@@ -87,3 +91,15 @@ async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('PtyTerminal pass-through', () => {
+  it('passes resize and the exit status of an interactive shell through', async () => {
+    const o = options({ mode: 'interactive' });
+    const t = await PtyTerminal.start(o);
+    t.resize(132, 43);
+    t.write('stty size; exit 3\r');
+    const end = await new Promise<TerminalEnd>((r) => t.once('end', r));
+    expect(Buffer.concat(o.seen).toString()).toContain('43 132');
+    expect(end).toMatchObject({ reason: 'exited', exitCode: 3, survivors: [] });
+  });
+});
