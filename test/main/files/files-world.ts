@@ -15,7 +15,7 @@ import type { FileDeps } from '../../../main/files/file-handler';
 import type { PathSyntaxPlatform } from '../../../main/files/path-syntax';
 import { EffectiveRules } from '../../../main/rules/effective-rules';
 import type { PeerLink } from '../../../main/session/peer-link';
-import type { ActionKind } from '../../../protocol/consent';
+import type { ActionKind, ConsentDecision } from '../../../protocol/consent';
 import { FILE_CHUNK_BYTES } from '../../../protocol/files';
 import { GroundRules } from '../../../protocol/ground-rules';
 import { ChannelMessage } from '../../../protocol/wire/messages';
@@ -93,6 +93,12 @@ export interface WorldOptions {
   readonly rules?: Partial<Record<keyof GroundRules, unknown>>;
   readonly writeHooks?: FileDeps['writeHooks'];
   readonly now?: () => number;
+  /** Use this directory as the base (a restart after a crash reuses it); default a new temp dir. */
+  readonly base?: string;
+  /** Put the root here instead of `<base>/root` (a small tmpfs). */
+  readonly root?: string;
+  /** The approver's answer; default allow once. */
+  readonly decision?: ConsentDecision | ((world: FilesWorld) => ConsentDecision);
 }
 
 export type Final = Extract<
@@ -122,13 +128,13 @@ export const SENTINEL_BYTES = Buffer.from('sentinel: must never change\n');
 let counter = 0;
 
 export async function createFilesWorld(options: WorldOptions = {}): Promise<FilesWorld> {
-  const base = await fsp.mkdtemp(join(tmpdir(), 'assent-files-'));
-  const root = join(base, 'root');
+  const base = options.base ?? (await fsp.mkdtemp(join(tmpdir(), 'assent-files-')));
+  const root = options.root ?? join(base, 'root');
   const outside = join(base, 'outside');
   const dataDir = join(base, 'data');
-  await Promise.all([fsp.mkdir(root), fsp.mkdir(outside), fsp.mkdir(dataDir)]);
+  await Promise.all([root, outside, dataDir].map((d) => fsp.mkdir(d, { recursive: true })));
   const sentinel = join(outside, 'sentinel.txt');
-  await fsp.writeFile(sentinel, SENTINEL_BYTES);
+  if (!options.base) await fsp.writeFile(sentinel, SENTINEL_BYTES);
   const rules = new EffectiveRules(
     GroundRules.parse({
       kind: 'assent-ground-rules',
@@ -214,20 +220,18 @@ export async function createFilesWorld(options: WorldOptions = {}): Promise<File
       link.end();
       await domain.close();
       await audit.close();
-      await fsp.rm(base, { recursive: true, force: true });
+      if (!options.base) await fsp.rm(base, { recursive: true, force: true });
     },
   };
   engine.on('prompt', (prompt: ConsentPrompt) => {
     prompts.push(prompt);
     void (async () => {
       await options.onPrompt?.(prompt, world);
-      engine.decide(
-        prompt.id,
-        options.deny ? { how: 'deny', reason: 'not now' } : { how: 'allow-once' },
-        {
-          approver: 'tester',
-        },
-      );
+      const chosen =
+        typeof options.decision === 'function' ? options.decision(world) : options.decision;
+      const decision: ConsentDecision =
+        chosen ?? (options.deny ? { how: 'deny', reason: 'not now' } : { how: 'allow-once' });
+      engine.decide(prompt.id, decision, { approver: 'tester' });
     })();
   });
   return world;
