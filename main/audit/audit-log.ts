@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import type { AuditEvent, AuditRecord, SignedSessionSummary } from '../../protocol/audit';
 import { AssentError, isAssentError } from '../../protocol/errors';
 import { readAuditRecords } from './audit-reader';
+import type { AuditSink } from './audit-sink';
 import { assertAuditEvent, sealRecord } from './audit-record';
-import { moveTornLine, readAuditTail, type MovedTornLine } from './audit-tail';
+import { moveTornLine, readAuditTail, syncDirectory, type MovedTornLine } from './audit-tail';
 import { SessionTally, signSessionSummary } from './session-summary';
 import { assertSummaryFileId, writeSummaryFile } from './summary-files';
 
@@ -31,7 +32,7 @@ export function auditLogPath(dataDir: string): string {
 }
 
 /** The audit log of one agent data directory; one instance (one process) appends at a time. */
-export class AuditLog {
+export class AuditLog implements AuditSink {
   private queue: Promise<unknown> = Promise.resolve();
   private poisoned: unknown = null;
   private closed = false;
@@ -75,6 +76,11 @@ export class AuditLog {
       const stat = await handle.stat();
       // Only a regular file gets its mode fixed (never chmod a device a link points at).
       if (stat.isFile()) await handle.chmod(0o600);
+      // A just-created log must not vanish in a crash with its directory entry.
+      if (durable && stat.size === 0) {
+        await syncDirectory(dir);
+        await syncDirectory(dataDir);
+      }
       const tail = await readAuditTail(handle, stat.isFile() ? stat.size : 0);
       const moved = tail.torn ? await moveTornLine(handle, file, tail.torn, now()) : null;
       const log = new AuditLog(
