@@ -1,4 +1,14 @@
-import { appendFile, readdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AUDIT_GENESIS_HASH, AuditRecord } from '../../../protocol/audit';
@@ -160,6 +170,28 @@ describe('AuditLog', () => {
     expect(reopened.recovered?.bytes).toBe(41);
     await reopened.close();
     expect(await verifyAuditLog(auditLogPath(dataDir))).toMatchObject({ ok: true, count: 2 });
+  });
+
+  it('refuses a torn tail that follows a line that is not JSON (not what one crash leaves)', async () => {
+    const dataDir = await tempDataDir();
+    const log = await AuditLog.open(dataDir);
+    await log.append({ type: 'action.result', data: { i: 0 } });
+    await log.close();
+    await appendFile(auditLogPath(dataDir), 'garbage\n{"seq":');
+    const error = await AuditLog.open(dataDir).catch((e: unknown) => e);
+    expect(isAssentError(error, 'AUDIT_RECORD_INVALID')).toBe(true);
+  });
+
+  it('tightens the modes of an existing log and directory', async () => {
+    const dataDir = await tempDataDir();
+    await mkdir(join(dataDir, 'audit'), { mode: 0o755 });
+    await writeFile(auditLogPath(dataDir), '', { mode: 0o644 });
+    await chmod(join(dataDir, 'audit'), 0o755);
+    await chmod(auditLogPath(dataDir), 0o644);
+    const log = await AuditLog.open(dataDir);
+    await log.close();
+    expect((await stat(join(dataDir, 'audit'))).mode & 0o777).toBe(0o700);
+    expect((await stat(auditLogPath(dataDir))).mode & 0o777).toBe(0o600);
   });
 
   it('refuses to continue a log whose last record was altered', async () => {
