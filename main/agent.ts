@@ -8,12 +8,9 @@ import type { RevocationList, VendorPublicKey } from '../protocol/identity';
 import { AuditLog } from './audit/audit-log';
 import { loadOrCreateDeviceKey } from './identity/device-key';
 import { loadRevocations, loadTrustedVendor, offerRevocations } from './identity/vendor-trust';
-import {
-  AgentSession,
-  type AgentSessionOptions,
-  type SessionServices,
-} from './session/agent-session';
-import type { PeerLink } from './session/peer-link';
+import { loadEffectiveRules } from './rules/rules-store';
+import { AgentSession, type AgentSessionOptions } from './session/agent-session';
+import { createSessionServices, type AgentSessionServices } from './session-services';
 
 export interface AgentOptions {
   dataDir: string;
@@ -23,6 +20,8 @@ export interface AgentOptions {
   approvalTimeoutMs?: number;
   resumeGraceMs?: number;
   handshakeTimeoutMs?: number;
+  /** Machine policy file (default: the platform's admin-owned path, or ASSENT_POLICY_PATH). */
+  policyPath?: string;
 }
 
 /** What the approver enters when asking for help. */
@@ -62,15 +61,25 @@ export class Agent {
   }
 
   /**
-   * Creates (but does not start) a session. Only one runs at a time. When
-   * it ends after having been accepted, a summary signed by the device key
-   * is added to the audit log.
+   * Creates (but does not start) a session under the ground rules in force.
+   * Refuses (RULES_MISSING, RULES_INVALID, ...) when no valid countersigned
+   * rules are installed. Only one session runs at a time. When it ends after
+   * having been accepted, a summary signed by the device key is added to the
+   * audit log.
    */
-  createSession(
+  async createSession(
     request: HelpRequest = {},
-    services?: (link: PeerLink) => SessionServices | undefined,
-  ): AgentSession {
+    onServices?: (services: AgentSessionServices) => void,
+  ): Promise<AgentSession> {
     if (this.session) throw new AssentError('SESSION_ALREADY_RUNNING');
+    const { effective, policyWarning } = await loadEffectiveRules(
+      this.options.dataDir,
+      { vendorPublicKey: this.vendor.publicKey, devicePublicKey: this.deviceKey.publicKey },
+      this.options.policyPath
+        ? { path: this.options.policyPath, warn: () => undefined }
+        : { warn: () => undefined },
+    );
+    const rules = { fingerprint: effective.fingerprint, summary: effective.summary() };
     const options: AgentSessionOptions = {
       relayUrl: this.options.relayUrl,
       deviceKey: this.deviceKey,
@@ -79,6 +88,21 @@ export class Agent {
       onRevocations: (candidate) =>
         offerRevocations(this.options.dataDir, this.vendor.publicKey, candidate),
       audit: this.audit,
+      rules,
+      sessionMaxMs: effective.sessionMaxMinutes * 60_000,
+      onActive: (link) => {
+        const services = createSessionServices(
+          {
+            dataDir: this.options.dataDir,
+            audit: this.audit,
+            rules: effective,
+            devicePublicKey: this.deviceKey.publicKey,
+          },
+          link,
+        );
+        onServices?.(services);
+        return services;
+      },
       ...(this.options.ca ? { ca: this.options.ca } : {}),
       ...(this.options.approvalTimeoutMs
         ? { approvalTimeoutMs: this.options.approvalTimeoutMs }
@@ -89,9 +113,9 @@ export class Agent {
         : {}),
       ...(request.ticket ? { ticket: request.ticket } : {}),
       ...(request.description ? { description: request.description } : {}),
-      ...(services ? { onActive: services } : {}),
     };
     const session = new AgentSession(options);
+    this.policyWarning = policyWarning;
     session.on('ended', (end) => {
       if (end.accepted)
         void this.audit
@@ -101,6 +125,9 @@ export class Agent {
     this.current = session;
     return session;
   }
+
+  /** Why the machine policy was ignored at the last session start, if it was. */
+  policyWarning: string | undefined;
 
   /** Ends any session and closes the audit log. */
   async close(): Promise<void> {

@@ -19,7 +19,7 @@ import {
 import { runHeadlessSession } from '../headless/headless-ui';
 import { playRecording } from '../terminal/recording-player';
 import { agentCommands, type AgentCommandIo } from './agent-commands';
-import { createSessionServices } from '../session-services';
+import { mirrorTerminals } from '../headless/terminal-mirror';
 
 const HELP = `Usage: assent-agent [command] [options]
 
@@ -230,7 +230,7 @@ async function run(
       {
         input: process.stdin,
         output: process.stdout,
-        services: (link) => createSessionServices(agent, link),
+        onServices: (services) => mirrorTerminals(services, process.stdout),
       },
     );
     return end.accepted || end.code === 'SESSION_ENDED' ? 0 : 1;

@@ -6,13 +6,8 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { isAssentError } from '../../protocol/errors';
 import type { Agent, HelpRequest } from '../agent';
-import type {
-  AgentSession,
-  SessionEnd,
-  SessionRequest,
-  SessionServices,
-} from '../session/agent-session';
-import type { PeerLink } from '../session/peer-link';
+import type { AgentSession, SessionEnd, SessionRequest } from '../session/agent-session';
+import type { AgentSessionServices } from '../session-services';
 import { parseDecisionCommand, type ConsentConsole } from './consent-commands';
 
 /** Formats a session code for reading aloud: `123 456 7890`. */
@@ -40,11 +35,8 @@ const HELP = [
 export interface HeadlessUiOptions {
   input: Readable;
   output: Writable;
-  /** Builds consent services for an accepted session (consent engine + actions); absent = chat only. */
-  services?: (
-    link: PeerLink,
-    session: AgentSession,
-  ) => (SessionServices & { consent?: ConsentConsole }) | undefined;
+  /** Told when an accepted session's services exist (the terminal mirror subscribes here). */
+  onServices?: (services: AgentSessionServices) => void;
 }
 
 /** Runs one session in the terminal; resolves with how it ended. */
@@ -57,16 +49,28 @@ export async function runHeadlessSession(
     options.output.write(`${line}\n`);
   };
   let consent: ConsentConsole | undefined;
-  const session = agent.createSession(request, (link) => {
-    const built = options.services?.(link, session);
-    consent = built?.consent;
-    consent?.onPrompt((lines) => {
-      print();
-      for (const line of lines) print(line);
+  let session: AgentSession;
+  try {
+    session = await agent.createSession(request, (services) => {
+      consent = services.consent;
+      consent.onPrompt((lines) => {
+        print();
+        for (const line of lines) print(line);
+      });
+      consent.onNotice((line) => print(`NOTICE ${line}`));
+      options.onServices?.(services);
     });
-    consent?.onNotice((line) => print(`NOTICE ${line}`));
-    return built;
-  });
+  } catch (error) {
+    print(
+      `Cannot start a session: ${isAssentError(error) ? `${error.message} (${error.code})` : String(error)}`,
+    );
+    return {
+      by: 'system',
+      code: isAssentError(error) ? error.code : 'INTERNAL',
+      message: String((error as Error).message),
+      accepted: false,
+    };
+  }
   session.on('code', ({ code, expiresAt }) => {
     print(
       `Session code: ${formatCode(code)}   (valid until ${new Date(expiresAt).toLocaleTimeString()})`,

@@ -1,13 +1,17 @@
 // A real session stack for tests: a relay on 127.0.0.1:0, an agent with a
 // temporary data directory and its device key in the (test) OS keychain, and
 // engineers with credentials signed by a test vendor key. Nothing is mocked.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, type AgentOptions, type HelpRequest } from '../../main/agent';
 import { trustVendor } from '../../main/identity/vendor-trust';
-import type { AgentSession, SessionServices } from '../../main/session/agent-session';
-import type { PeerLink } from '../../main/session/peer-link';
+import type { AgentSession } from '../../main/session/agent-session';
+import type { AgentSessionServices } from '../../main/session-services';
+import { countersignRules } from '../../main/rules/rules-signing';
+import { installRulesInForce } from '../../main/rules/rules-store';
+import { signRulesProposal } from '../../console/rules/rules-signing';
+import type { GroundRules } from '../../protocol/ground-rules';
 import { EngineerSession, type EngineerSessionOptions } from '../../console/engineer-session';
 import { issueCertificate, signRevocationList } from '../../platform/credentials';
 import { writeJsonFileAtomic } from '../../platform/json-file';
@@ -29,6 +33,8 @@ export interface HarnessOptions {
   proxy?: boolean;
   /** Connect the agent to this relay instead (e.g. a hostile one). */
   agentRelayUrl?: string;
+  /** Ground rules to install (merged over permissive defaults), or false to install none. */
+  rules?: Partial<GroundRules> | false;
   agent?: Partial<Omit<AgentOptions, 'dataDir' | 'relayUrl'>>;
 }
 
@@ -106,7 +112,54 @@ export class SessionHarness {
       await agent.close();
       deleteSecret('assent-agent', `device-key@${profileIdFor(dataDir)}`);
     });
+    mkdirSync(harness.customerDir, { recursive: true });
+    if (options.rules !== false) await harness.installRules(options.rules ?? {});
     return harness;
+  }
+
+  /** The customer's data folder the default rules allow (readable and writable). */
+  get customerDir(): string {
+    return join(this.root, 'customer');
+  }
+
+  /** The default rules of the harness with `overrides`, vendor-signed and countersigned. */
+  rulesDocument(overrides: Partial<GroundRules> = {}): GroundRules {
+    return {
+      kind: 'assent-ground-rules',
+      v: 1,
+      title: 'Acme support for Example Corp (test)',
+      vendor: 'Acme Support',
+      customer: 'Example Corp',
+      revision: 1,
+      readableRoots: [this.customerDir],
+      writableRoots: [this.customerDir],
+      deniedGlobs: [],
+      maxReadBytes: 2 * 1024 * 1024 * 1024,
+      maxWriteBytes: 1024 * 1024 * 1024,
+      terminal: 'supervised',
+      interactiveMinutes: 15,
+      fixSigners: [],
+      sessionMaxMinutes: 240,
+      standingConsents: [],
+      consentTimeoutSeconds: 120,
+      recordSessions: true,
+      requireTerminalRecording: true,
+      ...overrides,
+    };
+  }
+
+  /** Signs (as the vendor), countersigns (with the device key) and installs ground rules. */
+  async installRules(overrides: Partial<GroundRules> = {}): Promise<void> {
+    const proposal = signRulesProposal(
+      this.rulesDocument(overrides),
+      this.vendorKey,
+      'Acme Support',
+    );
+    const document = countersignRules(proposal, this.agent.deviceKey, 'Ada Admin');
+    await installRulesInForce(this.dataDir, document, {
+      vendorPublicKey: this.vendorKey.publicKey,
+      devicePublicKey: this.agent.deviceKey.publicKey,
+    });
   }
 
   /** A credential signed by the test vendor (or by `vendorKey`). */
@@ -143,9 +196,12 @@ export class SessionHarness {
   /** Starts an agent session and resolves with it once its code is shown. */
   async startSession(
     request: HelpRequest = {},
-    services?: (link: PeerLink) => SessionServices | undefined,
+    onServices?: (services: AgentSessionServices) => void,
   ): Promise<{ session: AgentSession; code: string }> {
-    const session = this.agent.createSession(request, services);
+    const session = await this.agent.createSession(request, (services) => {
+      this.services = services;
+      onServices?.(services);
+    });
     const code = waitFor<{ code: string }>(session, 'code');
     await session.start();
     this.cleanups.push(() => session.endSession());
@@ -170,17 +226,24 @@ export class SessionHarness {
     return session;
   }
 
-  /** A session accepted by the approver, with both ends. */
+  /** The services of the last accepted session (consent engine, terminals). */
+  services: AgentSessionServices | undefined;
+
+  /** A session accepted by the approver, with both ends and the agent's services. */
   async approvedSession(
     options: {
       request?: HelpRequest;
-      services?: (link: PeerLink) => SessionServices | undefined;
+      onServices?: (services: AgentSessionServices) => void;
       engineer?: TestEngineer;
     } = {},
-  ): Promise<{ agentSession: AgentSession; engineer: EngineerSession }> {
+  ): Promise<{
+    agentSession: AgentSession;
+    engineer: EngineerSession;
+    services: AgentSessionServices;
+  }> {
     const { session: agentSession, code } = await this.startSession(
       options.request,
-      options.services,
+      options.onServices,
     );
     const requested = waitFor(agentSession, 'request');
     const engineer = await this.connect(code, options.engineer);
@@ -188,7 +251,7 @@ export class SessionHarness {
     const approved = engineer.waitForApproval();
     await agentSession.accept('test approver');
     await approved;
-    return { agentSession, engineer };
+    return { agentSession, engineer, services: this.services! };
   }
 
   /** Restarts the relay on the same port (simulates a relay outage). */
