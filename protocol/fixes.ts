@@ -7,7 +7,10 @@
 // which the grant's digest binds.
 import { z } from 'zod';
 import { PublicKey32, Signature64 } from './identity';
+import { MAX_PLAINTEXT_BYTES } from './limits';
 
+/** Bytes of package in one stream frame (the 4-byte stream id shares the frame). */
+export const FIX_CHUNK_BYTES = MAX_PLAINTEXT_BYTES - 4;
 /** Largest package the agent accepts (the whole tar file). */
 export const MAX_FIX_PACKAGE_BYTES = 512 * 1024 * 1024;
 /** Largest `manifest.json`. */

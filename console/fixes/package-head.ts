@@ -1,0 +1,45 @@
+// Reads the manifest and signature entries at the head of a package (for
+// `fix inspect`); the payload is not read.
+import { createReadStream } from 'node:fs';
+import { extract } from 'tar-stream';
+import { AssentError } from '../../protocol/errors';
+import {
+  FIX_MANIFEST_ENTRY,
+  FIX_SIGNATURE_ENTRY,
+  MAX_FIX_MANIFEST_BYTES,
+} from '../../protocol/fixes';
+
+/** The manifest bytes and, when signed, the signature bytes of a package. */
+export async function readPackageHead(
+  file: string,
+): Promise<{ manifest: Buffer; signature?: Buffer }> {
+  const source = createReadStream(file);
+  const tar = extract();
+  source.pipe(tar as unknown as NodeJS.WritableStream);
+  let manifest: Buffer | undefined;
+  let signature: Buffer | undefined;
+  try {
+    for await (const raw of tar) {
+      const entry = raw as typeof raw & AsyncIterable<Buffer>;
+      const name = entry.header.name;
+      if (
+        (name !== FIX_MANIFEST_ENTRY && name !== FIX_SIGNATURE_ENTRY) ||
+        entry.header.size > MAX_FIX_MANIFEST_BYTES
+      )
+        break;
+      const parts: Buffer[] = [];
+      for await (const chunk of entry) parts.push(chunk);
+      if (name === FIX_MANIFEST_ENTRY) manifest = Buffer.concat(parts);
+      else signature = Buffer.concat(parts);
+      if (signature) break;
+    }
+  } catch (cause) {
+    throw new AssentError('FIX_PACKAGE_INVALID', 'The file is not a fix package.', { cause });
+  } finally {
+    source.destroy();
+    tar.destroy();
+  }
+  if (!manifest)
+    throw new AssentError('FIX_PACKAGE_INVALID', 'The package has no manifest.json first.');
+  return signature ? { manifest, signature } : { manifest };
+}
