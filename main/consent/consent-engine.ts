@@ -14,57 +14,25 @@ import type {
 import { AssentError, type ErrorCode } from '../../protocol/errors';
 import type { EffectiveRules } from '../rules/effective-rules';
 import { actionDigest, type ActionDescription } from './action';
+import type {
+  AuditSink,
+  ConsentEngineOptions,
+  ConsentNotice,
+  ConsentPrompt,
+  PromptResolution,
+} from './consent-types';
 import { scopeCovers } from './consent-scope';
 import { mintGrant, type Grant, type GrantInit } from './grant-mint';
 import { info, SessionGrants } from './session-grants';
 
-/** Where the engine writes its records; the real one is main/audit's AuditLog. */
-export interface AuditSink {
-  append(event: {
-    type: string;
-    sessionId?: string;
-    actor?: 'approver' | 'engineer' | 'agent' | 'admin' | 'system';
-    data: Record<string, unknown>;
-  }): Promise<unknown>;
-}
-
-/** A request waiting for the approver, as data (every UI renders it its own way). */
-export interface ConsentPrompt {
-  readonly id: string;
-  readonly requestId: string;
-  readonly preview: ActionPreview;
-  readonly createdAt: number;
-  /** No answer by then means deny. */
-  readonly decideBy: number;
-}
-
-/** How a prompt ended. */
-export type PromptOutcome = 'allowed' | 'denied' | 'timed-out' | 'cancelled' | 'session-ended';
-
-/** Payload of the `prompt-resolved` event. */
-export interface PromptResolution {
-  readonly prompt: ConsentPrompt;
-  readonly outcome: PromptOutcome;
-  readonly basis: DecisionBasis;
-}
-
-/** Payload of the `notice` event: an action a standing consent allowed without asking. */
-export interface ConsentNotice {
-  readonly requestId: string;
-  readonly preview: ActionPreview;
-  readonly basis: DecisionBasis;
-}
-
-export interface ConsentEngineOptions {
-  readonly sessionId: string;
-  readonly rules: EffectiveRules;
-  readonly audit: AuditSink;
-  readonly now?: () => number;
-  /** Prompt timeout; default from the rules (consentTimeoutSeconds, 120 s). */
-  readonly timeoutMs?: number;
-  /** When the session started (for the session length rule); default: construction time. */
-  readonly sessionStartedAt?: number;
-}
+export type {
+  AuditSink,
+  ConsentEngineOptions,
+  ConsentNotice,
+  ConsentPrompt,
+  PromptOutcome,
+  PromptResolution,
+} from './consent-types';
 
 type Settled =
   | { allowed: true; basis: DecisionBasis; how: string; by?: string; sessionGrantId?: string }

@@ -19,7 +19,9 @@ import {
   compileGlob,
   currentPathPlatform,
   firstDeniedGlob,
+  globSet,
   isPathUnder,
+  type GlobSet,
   type CompiledGlob,
   type PathPlatform,
 } from './path-scope';
@@ -80,6 +82,7 @@ export class EffectiveRules {
   readonly standingConsents: readonly StandingConsent[];
   readonly fixesAllowed: boolean;
   private readonly globs: readonly SourcedGlob[];
+  private readonly globSet: GlobSet;
   private readonly signerFingerprints: ReadonlyMap<string, string>;
 
   constructor(
@@ -117,6 +120,7 @@ export class EffectiveRules {
         label: `policy.deniedGlobs[${i}]`,
       })),
     ];
+    this.globSet = globSet(this.globs);
     this.signerFingerprints = new Map(
       rules.fixSigners.map((s) => [keyFingerprint(s.publicKey), s.name]),
     );
@@ -129,7 +133,7 @@ export class EffectiveRules {
 
   /** The denied glob that matches `path`, as a basis, or null. */
   deniedBy(path: string): DecisionBasis | null {
-    const hit = firstDeniedGlob(path, this.globs);
+    const hit = firstDeniedGlob(path, this.globSet);
     if (!hit) return null;
     const g = this.globs[hit.index]!;
     return { source: g.source, rule: `${g.label}: ${g.glob}`.slice(0, 500) };
@@ -154,8 +158,14 @@ export class EffectiveRules {
     path: string,
     which: 'readableRoots' | 'writableRoots',
   ): DecisionBasis | null {
-    const denied = this.deniedBy(path);
-    if (denied) return denied;
+    return this.deniedBy(path) ?? this.outsideRoots(path, which);
+  }
+
+  /** Why `path` is outside the rules' or the policy's roots, or null (denied globs not checked). */
+  private outsideRoots(
+    path: string,
+    which: 'readableRoots' | 'writableRoots',
+  ): DecisionBasis | null {
     const under = (roots: readonly string[]): boolean =>
       roots.some((root) => isPathUnder(path, root, this.platform));
     if (!under(this.rules[which]))
@@ -206,7 +216,8 @@ export class EffectiveRules {
       if (paths.length === 0) return deny('ground-rules', `${kind}: no path to check`);
       const write = WRITE_KINDS.has(kind);
       for (const path of paths) {
-        const basis = write ? this.writeRefusal(path) : this.readRefusal(path);
+        // Denied globs were checked above for every path.
+        const basis = this.outsideRoots(path, write ? 'writableRoots' : 'readableRoots');
         if (basis) return { allowed: false, basis };
       }
       return this.sizeRefusal(action, write);

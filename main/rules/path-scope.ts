@@ -112,13 +112,31 @@ export function globSubject(path: string): string {
   return path.normalize('NFC').replace(/\\/g, '/').replace(/^\/+/, '');
 }
 
+/** Denied globs compiled once, with one combined regex for the common case: nothing matches. */
+export interface GlobSet {
+  readonly globs: readonly CompiledGlob[];
+  readonly any: RegExp;
+}
+
+/** Compiles a list of globs into a set. */
+export function globSet(globs: readonly CompiledGlob[]): GlobSet {
+  const any =
+    globs.length === 0
+      ? /(?!)/
+      : new RegExp(globs.map((g) => `(?:${g.regex.source})`).join('|'), 'is');
+  return { globs, any };
+}
+
 /** The first glob that denies `path`, if any (also tries the NFD form, as macOS stores names). */
 export function firstDeniedGlob(
   path: string,
-  globs: readonly CompiledGlob[],
+  set: GlobSet | readonly CompiledGlob[],
 ): { index: number; glob: string } | null {
+  const { globs, any } = 'any' in set ? set : globSet(set);
   const nfc = globSubject(path);
-  const nfd = nfc.normalize('NFD');
+  // Only non-ASCII names have a different NFD form.
+  const nfd = /[^\x00-\x7f]/.test(nfc) ? nfc.normalize('NFD') : nfc;
+  if (!any.test(nfc) && (nfd === nfc || !any.test(nfd))) return null;
   for (let i = 0; i < globs.length; i++) {
     const g = globs[i]!;
     if (g.regex.test(nfc) || (nfd !== nfc && g.regex.test(nfd))) return { index: i, glob: g.glob };

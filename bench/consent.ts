@@ -1,0 +1,173 @@
+// Consent engine benchmark (not a test): the cost of deciding an action that
+// a standing consent covers, audit records included (action.requested and
+// action.decided: two appends), against two bare AuditLog appends of records
+// of the same size measured alternately in the same run. The difference is
+// the engine's own overhead (rules evaluation with the default denied globs,
+// digest, grant minting); target p99 under 1 ms. Run durable (fdatasync per
+// append, as the agent runs) and without sync (CPU only).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { AuditLog } from '../main/audit/audit-log';
+import { actionDigest, type ActionDescription } from '../main/consent/action';
+import { ConsentEngine } from '../main/consent/consent-engine';
+import { EffectiveRules } from '../main/rules/effective-rules';
+import { GroundRules } from '../protocol/ground-rules';
+
+const DURABLE_ROUNDS = 500;
+const FAST_ROUNDS = 10_000;
+
+function stats(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+const rules = new EffectiveRules(
+  GroundRules.parse({
+    kind: 'assent-ground-rules',
+    v: 1,
+    title: 'Bench',
+    vendor: 'Acme',
+    customer: 'Example',
+    revision: 1,
+    readableRoots: ['/var/log/app', '/srv/app'],
+    writableRoots: [],
+    deniedGlobs: ['**/secrets/**', '**/*.sqlite'],
+    maxReadBytes: 2 ** 40,
+    maxWriteBytes: 1,
+    terminal: 'off',
+    fixSigners: [],
+    sessionMaxMinutes: 24 * 60,
+    standingConsents: [{ kind: 'file.read', under: '/var/log/app' }],
+    recordSessions: false,
+  }),
+  null,
+  { platform: 'posix' },
+);
+
+function action(i: number): ActionDescription {
+  const path = `/var/log/app/service/2026-11-${String((i % 28) + 1).padStart(2, '0')}.log`;
+  return {
+    kind: 'file.read',
+    target: path,
+    params: { offset: 0 },
+    match: { paths: [path] },
+    preview: {
+      kind: 'file.read',
+      path: { canonical: path, visible: path, hasInvisible: false },
+      file: { size: 4096 + i },
+    },
+  };
+}
+
+async function measure(
+  root: string,
+  durable: boolean,
+  rounds: number,
+): Promise<{ engine: number[]; bare: number[] }> {
+  const engineLog = await AuditLog.open(join(root, `engine-${durable}`), { durable });
+  const bareLog = await AuditLog.open(join(root, `bare-${durable}`), { durable });
+  const engine = new ConsentEngine({ sessionId: 'bench-session', rules, audit: engineLog });
+  const out = { engine: [] as number[], bare: [] as number[] };
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const a = action(i);
+      let start = performance.now();
+      await engine.request(a, { requestId: `r${i}` });
+      out.engine.push((performance.now() - start) * 1000);
+      engine.finish(`r${i}`);
+      // The same two records, without the engine.
+      const digest = actionDigest(a);
+      start = performance.now();
+      await bareLog.append({
+        type: 'action.requested',
+        sessionId: 'bench-session',
+        actor: 'engineer',
+        data: { requestId: `r${i}`, kind: a.kind, digest, target: a.target },
+      });
+      await bareLog.append({
+        type: 'action.decided',
+        sessionId: 'bench-session',
+        actor: 'agent',
+        data: {
+          requestId: `r${i}`,
+          kind: a.kind,
+          digest,
+          allowed: true,
+          how: 'standing-consent',
+          basis: {
+            source: 'standing-consent',
+            rule: 'standingConsents[0]: file.read under /var/log/app',
+          },
+        },
+      });
+      out.bare.push((performance.now() - start) * 1000);
+    }
+  } finally {
+    engine.close('bench over');
+    await engineLog.close();
+    await bareLog.close();
+  }
+  return out;
+}
+
+/** The engine alone: a sink that records nothing, so only the engine's own work is timed. */
+async function measureEngineOnly(rounds: number): Promise<number[]> {
+  const engine = new ConsentEngine({
+    sessionId: 'bench-session',
+    rules,
+    audit: { append: async () => undefined },
+  });
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const a = action(i);
+    const start = performance.now();
+    await engine.request(a, { requestId: `r${i}` });
+    samples.push((performance.now() - start) * 1000);
+    engine.finish(`r${i}`);
+  }
+  engine.close('bench over');
+  return samples;
+}
+
+const fmt = (n: number): string => n.toFixed(1).padStart(8);
+
+/** Prints the standing-consent decision latency against bare audit appends. */
+export async function run(): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'assent-bench-consent-'));
+  try {
+    console.log('consent engine (action covered by a standing consent, two audit records)');
+    for (const durable of [true, false]) {
+      const rounds = durable ? DURABLE_ROUNDS : FAST_ROUNDS;
+      const samples = await measure(root, durable, rounds);
+      const ours = stats(samples.engine);
+      const bare = stats(samples.bare);
+      const overhead = stats(samples.engine.map((t, i) => t - samples.bare[i]!));
+      console.log(
+        `  ${durable ? 'durable audit (fdatasync per record)' : 'audit without sync (CPU only)'}, ${rounds} actions`,
+      );
+      console.log(
+        `  ${'ConsentEngine.request'.padEnd(40)} p50 ${fmt(ours.p50)} µs   p99 ${fmt(ours.p99)} µs`,
+      );
+      console.log(
+        `  ${'reference: two AuditLog.append'.padEnd(40)} p50 ${fmt(bare.p50)} µs   p99 ${fmt(bare.p99)} µs`,
+      );
+      console.log(
+        `  ${'engine overhead (paired difference)'.padEnd(40)} p50 ${fmt(overhead.p50)} µs   p99 ${fmt(overhead.p99)} µs   (target p99 < 1000 µs)`,
+      );
+      console.log(
+        `  ratio engine / reference: p50 ${(ours.p50 / bare.p50).toFixed(2)}×, p99 ${(ours.p99 / bare.p99).toFixed(2)}×`,
+      );
+    }
+    const alone = stats(await measureEngineOnly(FAST_ROUNDS));
+    console.log(`  engine alone (no-op audit sink), ${FAST_ROUNDS} actions`);
+    console.log(
+      `  ${'ConsentEngine.request'.padEnd(40)} p50 ${fmt(alone.p50)} µs   p99 ${fmt(alone.p99)} µs   (target p99 < 1000 µs)`,
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
