@@ -20,7 +20,7 @@ export type SummarySignature =
 /** One past session. */
 export interface SessionHistoryEntry {
   readonly sessionId: string;
-  /** The signed summary when there is one, otherwise the one computed from the records. */
+  /** The signed summary when there is one (and it is not signed by another key), otherwise the one computed from the records. */
   readonly summary: SessionSummary;
   readonly signature: SummarySignature;
   /** Whether the signed summary equals the one computed from the records before it; null without one. */
@@ -78,7 +78,11 @@ export async function listSessions(
   const entries: SessionHistoryEntry[] = [];
   for (const [sessionId, state] of sessions) {
     if (!state.tally.seen && !state.signed) continue;
-    const summary = state.signed?.summary ?? state.tally.summary();
+    // A summary signed by another key is reported as such, and billed from the records.
+    const summary =
+      state.signed && (state.signatureValid !== false || !state.tally.seen)
+        ? state.signed.summary
+        : state.tally.summary();
     const signature: SummarySignature =
       state.signatureValid === false
         ? 'invalid'

@@ -145,7 +145,17 @@ export class AuditLog implements AuditSink {
     assertSummaryFileId(sessionId);
     return this.enqueue(async () => {
       const tally = new SessionTally(sessionId);
-      for await (const record of readAuditRecords(this.file)) tally.add(record);
+      let readTo = 0;
+      for await (const record of readAuditRecords(this.file)) {
+        tally.add(record);
+        readTo = record.seq;
+      }
+      // Never sign usage computed from a log that does not verify to its end.
+      if (readTo !== this.seq)
+        throw new AssentError(
+          'AUDIT_CHAIN_BROKEN',
+          `The audit log does not verify after record ${readTo}; the session summary was not signed.`,
+        );
       const signed = signSessionSummary(tally.summary(), deviceKey, {
         seq: this.seq,
         hash: this.hash,

@@ -2,7 +2,7 @@
 // read whole), keeping exact line bytes and saying whether each line ended
 // with a newline, which is how a torn last write shows.
 import { createReadStream } from 'node:fs';
-import { MAX_AUDIT_LINE_BYTES } from '../../protocol/audit';
+import { AUDIT_GENESIS_HASH, MAX_AUDIT_LINE_BYTES } from '../../protocol/audit';
 import type { AuditRecord } from '../../protocol/audit';
 import { AssentError } from '../../protocol/errors';
 import { checkRecordLine } from './audit-record';
@@ -80,19 +80,26 @@ export async function* readAuditLines(file: string): AsyncGenerator<AuditLine> {
 }
 
 /**
- * Yields the valid records of `file`, stopping quietly at the first line that
- * is not one (history and reports read what verifies; `verify` says what does not).
+ * Yields the records of `file` while the chain holds, stopping quietly at the
+ * first record that breaks it (history and reports read what verifies;
+ * `verify` says what does not).
  */
 export async function* readAuditRecords(file: string): AsyncGenerator<AuditRecord> {
+  let prevHash = AUDIT_GENESIS_HASH;
   for await (const batch of readAuditLineBatches(file)) {
     const records: AuditRecord[] = [];
     let stop = false;
     for (const line of batch) {
       const checked = line.terminated && !line.oversized ? checkRecordLine(line.text) : null;
-      if (!checked?.ok || checked.record.seq !== line.lineNo) {
+      if (
+        !checked?.ok ||
+        checked.record.seq !== line.lineNo ||
+        checked.record.prevHash !== prevHash
+      ) {
         stop = true;
         break;
       }
+      prevHash = checked.record.hash;
       records.push(checked.record);
     }
     yield* records;

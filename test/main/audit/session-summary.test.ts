@@ -161,6 +161,19 @@ describe('session summaries', () => {
     });
   });
 
+  it('summarizeSession refuses to sign usage from a log that does not verify', async () => {
+    const { dataDir, log } = await loggedSessions();
+    const file = auditLogPath(dataDir);
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('"allowed":false', '"allowed":!!!!'));
+    const error = await log
+      .summarizeSession('sessA', generateSigningKeyPair().privateKey)
+      .catch((e: unknown) => e);
+    await log.close();
+    expect(isAssentError(error, 'AUDIT_CHAIN_BROKEN')).toBe(true);
+    expect(await readFile(file, 'utf8')).not.toContain('session.summary');
+  });
+
   it('readSessionSummary refuses a tampered file, another device key and a missing summary', async () => {
     const { dataDir, log } = await loggedSessions();
     const device = generateSigningKeyPair();
