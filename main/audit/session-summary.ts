@@ -3,6 +3,7 @@
 // is made (DESIGN.md "Audit").
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import {
+  AUDIT_GENESIS_HASH,
   AuditEngineer,
   KNOWN_AUDIT_DATA,
   SessionSummary,
@@ -126,11 +127,15 @@ export function buildSessionSummary(
   return tally.summary();
 }
 
-/** Signs a summary with the device key; `log` is the last record before the summary record. */
+/**
+ * Signs a summary with the device key. `log` is the last record before the
+ * summary record (AuditLog.summarizeSession passes it); without it the
+ * summary anchors nothing (seq 0).
+ */
 export function signSessionSummary(
   summary: SessionSummary,
   deviceKey: KeyObject,
-  log: { seq: number; hash: string },
+  log: { seq: number; hash: string } = { seq: 0, hash: AUDIT_GENESIS_HASH },
 ): SignedSessionSummary {
   const body: SignedSessionSummaryBody = {
     kind: 'assent-session-summary',

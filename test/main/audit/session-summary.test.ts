@@ -115,6 +115,9 @@ describe('session summaries', () => {
     const signed = signSessionSummary(summary, device.privateKey, { seq: 3, hash: 'a'.repeat(64) });
 
     expect(verifySessionSummary(signed, device.publicKey)).toBe(true);
+    const unanchored = signSessionSummary(summary, device.privateKey);
+    expect(unanchored.log).toEqual({ seq: 0, hash: '0'.repeat(64) });
+    expect(verifySessionSummary(unanchored, device.publicKey)).toBe(true);
     expect(verifySessionSummary(signed, publicKeyFromRaw(device.publicKey))).toBe(true);
     expect(verifySessionSummary(signed, other.publicKey)).toBe(false);
     const moreAllowed = {
