@@ -1,5 +1,8 @@
-// Top-level `assent-engineer` commands contributed by the domains (e.g. fix
+// Top-level `assent-engineer` commands contributed by the domains (fix
 // packages), run outside a session.
+import { profileIdFor } from '../../platform/keychain';
+import { runFixCommand } from '../fixes/fix-cli';
+import { loadCredential } from '../identity/engineer-credential';
 
 /** Where a top-level engineer command reads and writes. */
 export interface EngineerCommandIo {
@@ -16,4 +19,29 @@ export interface EngineerCommand {
   run(argv: string[], io: EngineerCommandIo): Promise<number>;
 }
 
-export const engineerCommands: readonly EngineerCommand[] = [];
+function installedCertificate(home: string) {
+  try {
+    return loadCredential(home).certificate;
+  } catch {
+    return undefined;
+  }
+}
+
+export const engineerCommands: readonly EngineerCommand[] = [
+  {
+    name: 'fix',
+    usage: 'fix keygen|pubkey|build|sign|inspect ...',
+    summary: 'make and sign fix packages (signing needs the installer role)',
+    run: (argv, io) => {
+      const certificate = installedCertificate(io.engineerHome);
+      return runFixCommand(
+        argv.filter((a, i) => a !== '--home' && argv[i - 1] !== '--home'),
+        {
+          out: io.out,
+          profile: profileIdFor(io.vendorHome),
+          ...(certificate ? { roles: certificate.roles, signer: certificate.name } : {}),
+        },
+      );
+    },
+  },
+];

@@ -5,7 +5,9 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { isAssentError } from '../../protocol/errors';
 import type { ConsoleCommand, ConsoleContext } from '../commands/console-command';
+import { FIX_COMMANDS } from '../commands/fixes';
 import { sessionCommands } from '../commands/session-commands';
+import { TERMINAL_COMMANDS } from '../commands/terminal';
 import { EngineerSession } from '../engineer-session';
 import type { EngineerCredential } from '../identity/engineer-credential';
 
@@ -67,7 +69,12 @@ export async function runSessionPrompt(options: SessionPromptOptions): Promise<n
   );
   session.on('notice', ({ message }) => print(`Note: ${message}`));
 
-  const commands: ConsoleCommand[] = [...sessionCommands(session)];
+  const commands: ConsoleCommand[] = [
+    ...sessionCommands(session),
+    ...FILE_COMMANDS,
+    ...TERMINAL_COMMANDS,
+    ...FIX_COMMANDS,
+  ];
   const context: ConsoleContext = {
     link: session.link,
     print,
