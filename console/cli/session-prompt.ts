@@ -71,7 +71,6 @@ export async function runSessionPrompt(options: SessionPromptOptions): Promise<n
 
   const commands: ConsoleCommand[] = [
     ...sessionCommands(session),
-    ...FILE_COMMANDS,
     ...TERMINAL_COMMANDS,
     ...FIX_COMMANDS,
   ];
