@@ -81,6 +81,12 @@ export class ActionRouter {
       });
     });
     this.engine.on('grant-revoked', (grant) => this.send({ type: 'grant.revoked', grant }));
+    // The session ended: nothing pending may still be allowed, nothing running may go on.
+    if (this.link.signal.aborted) this.engine.close('session ended');
+    else
+      this.link.signal.addEventListener('abort', () => this.engine.close('session ended'), {
+        once: true,
+      });
   }
 
   /** Registers the handler of one kind (once per kind). */

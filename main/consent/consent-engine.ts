@@ -11,7 +11,7 @@ import type {
   DecisionBasis,
   GrantInfo,
 } from '../../protocol/consent';
-import { AssentError, type ErrorCode } from '../../protocol/errors';
+import { AssentError } from '../../protocol/errors';
 import type { EffectiveRules } from '../rules/effective-rules';
 import { actionDigest, type ActionDescription } from './action';
 import type {
@@ -19,10 +19,10 @@ import type {
   ConsentEngineOptions,
   ConsentNotice,
   ConsentPrompt,
-  PromptResolution,
 } from './consent-types';
 import { scopeCovers } from './consent-scope';
 import { mintGrant, type Grant, type GrantInit } from './grant-mint';
+import { PromptQueue, type Settled } from './prompt-queue';
 import { info, SessionGrants } from './session-grants';
 
 export type {
@@ -33,22 +33,6 @@ export type {
   PromptOutcome,
   PromptResolution,
 } from './consent-types';
-
-type Settled =
-  | { allowed: true; basis: DecisionBasis; how: string; by?: string; sessionGrantId?: string }
-  | { allowed: false; basis: DecisionBasis; code: ErrorCode; message: string; by?: string };
-
-interface Waiting {
-  readonly prompt: ConsentPrompt;
-  readonly action: ActionDescription;
-  readonly settle: (outcome: Settled) => void;
-}
-
-const ERRORS: Record<string, [ErrorCode, string]> = {
-  timeout: ['CONSENT_TIMEOUT', 'Nobody answered the consent prompt in time.'],
-  cancelled: ['CONSENT_CANCELLED', 'The engineer withdrew the request.'],
-  'session-ended': ['CONSENT_SESSION_ENDED', 'The session ended.'],
-};
 
 /**
  * Events: `prompt` (ConsentPrompt), `prompt-resolved` (PromptResolution),
@@ -61,7 +45,7 @@ export class ConsentEngine extends EventEmitter {
   private readonly now: () => number;
   private readonly timeoutMs: number;
   private readonly sessionStartedAt: number;
-  private readonly waiting = new Map<string, Waiting>();
+  private readonly prompts: PromptQueue;
   private readonly requests = new Set<string>();
   /** Revokers of grants handed out and not yet finished, by request id. */
   private readonly running = new Map<
@@ -80,6 +64,10 @@ export class ConsentEngine extends EventEmitter {
     this.timeoutMs = options.timeoutMs ?? options.rules.consentTimeoutMs;
     this.sessionStartedAt = options.sessionStartedAt ?? this.now();
     this.sessionGrants = new SessionGrants(this.now, options.rules.platform);
+    this.prompts = new PromptQueue(this.now, this.timeoutMs, {
+      prompt: (prompt) => this.emit('prompt', prompt),
+      resolved: (resolution) => this.emit('prompt-resolved', resolution),
+    });
   }
 
   /** Decides an action; resolves with a grant bound to its digest or throws an AssentError with `details.basis`. */
@@ -174,67 +162,17 @@ export class ConsentEngine extends EventEmitter {
         sessionGrantId: sessionGrant.id,
       };
     }
-    return this.ask(action, preview, requestId, signal);
-  }
-
-  private ask(
-    action: ActionDescription,
-    preview: ActionPreview,
-    requestId: string,
-    signal: AbortSignal | undefined,
-  ): Promise<Settled> {
-    return new Promise<Settled>((resolve) => {
-      const createdAt = this.now();
-      const prompt: ConsentPrompt = {
-        id: `p-${randomUUID()}`,
-        requestId,
-        preview,
-        createdAt,
-        decideBy: createdAt + this.timeoutMs,
-      };
-      const onAbort = (): void => this.cancel(requestId);
-      const timer = setTimeout(
-        () => this.end(prompt.id, 'timed-out', { source: 'timeout' }),
-        this.timeoutMs,
-      );
-      const settle = (outcome: Settled): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(outcome);
-      };
-      this.waiting.set(prompt.id, { prompt, action, settle });
-      if (signal?.aborted) return this.cancel(requestId);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.emit('prompt', prompt);
-    });
-  }
-
-  /** Ends a waiting prompt without an allow. */
-  private end(
-    promptId: string,
-    outcome: 'timed-out' | 'cancelled' | 'session-ended',
-    basis: DecisionBasis,
-  ): void {
-    const waiting = this.waiting.get(promptId);
-    if (!waiting) return;
-    this.waiting.delete(promptId);
-    const [code, message] = ERRORS[outcome === 'timed-out' ? 'timeout' : outcome]!;
-    waiting.settle({ allowed: false, basis, code, message });
-    this.emit('prompt-resolved', {
-      prompt: waiting.prompt,
-      outcome,
-      basis,
-    } satisfies PromptResolution);
+    return this.prompts.ask(action, preview, requestId, signal);
   }
 
   /** The prompts waiting for the approver, oldest first. */
   pending(): ConsentPrompt[] {
-    return [...this.waiting.values()].map((w) => w.prompt);
+    return this.prompts.list();
   }
 
   /** The approver's answer to a prompt. An allow-session scope must cover the action and stay inside the rules. */
   decide(promptId: string, decision: ConsentDecision, by: { approver: string }): void {
-    const waiting = this.waiting.get(promptId);
+    const waiting = this.prompts.get(promptId);
     if (!waiting)
       throw new AssentError('CONSENT_PROMPT_UNKNOWN', 'That consent prompt is no longer waiting.');
     const who = `${decision.how} by ${by.approver}`.slice(0, 500);
@@ -279,13 +217,7 @@ export class ConsentEngine extends EventEmitter {
         sessionGrantId: grant.id,
       };
     }
-    this.waiting.delete(promptId);
-    waiting.settle(settled);
-    this.emit('prompt-resolved', {
-      prompt: waiting.prompt,
-      outcome: settled.allowed ? 'allowed' : 'denied',
-      basis: settled.basis,
-    } satisfies PromptResolution);
+    this.prompts.answer(promptId, settled);
     if (decision.how === 'allow-session') this.emit('grants-changed', this.grants());
   }
 
@@ -314,9 +246,7 @@ export class ConsentEngine extends EventEmitter {
 
   /** The engineer withdrew a request: a waiting prompt ends as cancelled, a running action is aborted. */
   cancel(requestId: string): void {
-    for (const w of this.waiting.values())
-      if (w.prompt.requestId === requestId)
-        this.end(w.prompt.id, 'cancelled', { source: 'cancelled' });
+    this.prompts.endFor(requestId, 'cancelled', { source: 'cancelled' });
     const run = this.running.get(requestId);
     if (run) {
       this.running.delete(requestId);
@@ -336,8 +266,7 @@ export class ConsentEngine extends EventEmitter {
   close(reason: string): void {
     if (this.closed !== null) return;
     this.closed = reason;
-    for (const id of [...this.waiting.keys()])
-      this.end(id, 'session-ended', { source: 'session-ended', rule: reason.slice(0, 500) });
+    this.prompts.endAll('session-ended', { source: 'session-ended', rule: reason.slice(0, 500) });
     const error = new AssentError('CONSENT_SESSION_ENDED', `The session ended: ${reason}`);
     for (const run of this.running.values()) run.revoke(error);
     this.running.clear();
@@ -346,9 +275,12 @@ export class ConsentEngine extends EventEmitter {
   }
 
   private issue(requestId: string, init: GrantInit): Grant {
-    const { grant, revoke } = mintGrant(init);
     const sessionGrant =
       init.sessionGrantId === undefined ? undefined : this.sessionGrants.get(init.sessionGrantId);
+    // Revoked while the decision was being written to the audit log.
+    if (init.sessionGrantId !== undefined && !sessionGrant)
+      throw new AssentError('GRANT_REVOKED', 'The session grant was revoked.');
+    const { grant, revoke } = mintGrant(init);
     const run = {
       revoke,
       ...(init.sessionGrantId === undefined ? {} : { sessionGrantId: init.sessionGrantId }),

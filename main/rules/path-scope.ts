@@ -135,7 +135,7 @@ export function firstDeniedGlob(
   const { globs, any } = 'any' in set ? set : globSet(set);
   const nfc = globSubject(path);
   // Only non-ASCII names have a different NFD form.
-  const nfd = /[^\x00-\x7f]/.test(nfc) ? nfc.normalize('NFD') : nfc;
+  const nfd = /[^ -~]/.test(nfc) ? nfc.normalize('NFD') : nfc;
   if (!any.test(nfc) && (nfd === nfc || !any.test(nfd))) return null;
   for (let i = 0; i < globs.length; i++) {
     const g = globs[i]!;

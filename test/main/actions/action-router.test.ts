@@ -207,3 +207,34 @@ describe('ActionRouter', () => {
     expect(link.of('action.error').map((m) => m.code)).toEqual(['GRANT_REVOKED']);
   });
 });
+
+describe('ActionRouter and the end of the session', () => {
+  it('closes the consent engine when the link ends: pending requests are denied as session-ended', async () => {
+    const audit = await tempAudit();
+    const link = new MemoryPeerLink();
+    const engine = new ConsentEngine({
+      sessionId: link.sessionId,
+      rules: effective(),
+      audit: audit.log,
+    });
+    const router = new ActionRouter({ engine, link, audit: audit.log });
+    router.register('file.read', {
+      params: z.object({ path: z.string() }),
+      describe: async ({ path }) => fileAction('file.read', path),
+      execute: async () => ({}),
+    });
+    const done = router.handle({
+      type: 'action.request',
+      requestId: 'r1',
+      kind: 'file.read',
+      params: { path: '/srv/app/a' },
+    });
+    await expect.poll(() => engine.pending().length).toBe(1);
+    link.end();
+    await done;
+    expect(engine.pending()).toEqual([]);
+    const decided = (await audit.records()).find((r) => r.type === 'action.decided')!;
+    expect(decided.data).toMatchObject({ allowed: false, how: 'CONSENT_SESSION_ENDED' });
+    await audit.cleanup();
+  });
+});

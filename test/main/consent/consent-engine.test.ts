@@ -319,4 +319,29 @@ describe('ConsentEngine', () => {
     expect(err.code).toBe('ACTION_DUPLICATE_REQUEST');
     engine.close('test over');
   });
+
+  it('a session grant revoked while its use is being audited yields no grant', async () => {
+    let onDecided: (() => void) | undefined;
+    const sink = {
+      append: async (event: Parameters<typeof audit.log.append>[0]) => {
+        const record = await audit.log.append(event);
+        if (event.type === 'action.decided') onDecided?.();
+        return record;
+      },
+    };
+    const engine = new ConsentEngine({ sessionId: 's-1', rules: effective(), audit: sink, now });
+    const prompted = nextEvent<ConsentPrompt>(engine, 'prompt');
+    const first = engine.request(fileAction('file.read', '/srv/app/a'), { requestId: 'r1' });
+    engine.decide(
+      (await prompted).id,
+      { how: 'allow-session', scope: { kind: 'file.read', pathPrefix: '/srv/app' } },
+      { approver: 'alice' },
+    );
+    await first;
+    onDecided = () => engine.revoke(engine.grants()[0]!.id);
+    const err = await rejection(
+      engine.request(fileAction('file.read', '/srv/app/b'), { requestId: 'r2' }),
+    );
+    expect(err.code).toBe('GRANT_REVOKED');
+  });
 });
