@@ -321,11 +321,11 @@ describe('ConsentEngine', () => {
   });
 
   it('a session grant revoked while its use is being audited yields no grant', async () => {
-    let onDecided: (() => void) | undefined;
+    const hooks: { onDecided?: () => void } = {};
     const sink = {
       append: async (event: Parameters<typeof audit.log.append>[0]) => {
         const record = await audit.log.append(event);
-        if (event.type === 'action.decided') onDecided?.();
+        if (event.type === 'action.decided') hooks.onDecided?.();
         return record;
       },
     };
@@ -338,7 +338,7 @@ describe('ConsentEngine', () => {
       { approver: 'alice' },
     );
     await first;
-    onDecided = () => engine.revoke(engine.grants()[0]!.id);
+    hooks.onDecided = () => engine.revoke(engine.grants()[0]!.id);
     const err = await rejection(
       engine.request(fileAction('file.read', '/srv/app/b'), { requestId: 'r2' }),
     );
