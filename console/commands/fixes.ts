@@ -21,19 +21,28 @@ export function pendingLines(preview: ActionPreview): string[] {
   const change = fix.fromVersion ? `${fix.fromVersion} → ${fix.toVersion}` : fix.toVersion;
   const counts = { add: 0, replace: 0, remove: 0 };
   for (const f of fix.files) counts[f.op] += 1;
+  const checks = fix.checks.map((c) => `${c.phase} ${c.command}`).join('; ');
   return [
     `waiting for approval… (${fix.rollback ? 'rollback of ' : ''}${fix.id}: ${fix.product} ${change}, ${fix.fixKind}, signed by ${fix.signer} ${fix.signerFingerprint})`,
-    `  ${counts.add} added, ${counts.replace} replaced, ${counts.remove} removed in ${fix.targetRoot}${fix.checks.length ? `; checks: ${fix.checks.map((c) => `${c.phase} ${c.command}`).join('; ')}` : ''}`,
+    `  ${counts.add} added, ${counts.replace} replaced, ${counts.remove} removed in ${fix.targetRoot}${checks ? `; checks: ${checks}` : ''}`,
   ];
 }
 
-function progressPrinter(
-  context: ConsoleContext,
-): (done: number, total?: number, stage?: string) => void {
-  return (done, total, stage) => {
+/** Redraws one progress line with \r; `end()` finishes that line before the next print. */
+class ProgressLine {
+  private shown = false;
+  constructor(private readonly context: ConsoleContext) {}
+
+  readonly draw = (done: number, total?: number, stage?: string): void => {
+    this.shown = true;
     const share = total ? ` ${Math.floor((done / total) * 100)}%` : '';
-    context.write(`\r${stage ?? 'working'}${share} (${done}${total ? `/${total}` : ''})   `);
+    this.context.write(`\r${stage ?? 'working'}${share} (${done}${total ? `/${total}` : ''})   `);
   };
+
+  end(): void {
+    if (this.shown) this.context.write('\n');
+    this.shown = false;
+  }
 }
 
 const fix: ConsoleCommand = {
@@ -44,21 +53,24 @@ const fix: ConsoleCommand = {
     const [sub, subject, ...extra] = args;
     if ((sub !== 'push' && sub !== 'rollback') || !subject || extra.length > 0)
       throw new AssentError('USAGE', 'usage: fix push <file.assentfix> | fix rollback <id>');
+    const progress = new ProgressLine(context);
+    const onProgress = progress.draw;
     const onPending = (preview: ActionPreview) => {
+      progress.end();
       for (const line of pendingLines(preview)) context.print(line);
     };
-    const onProgress = progressPrinter(context);
     try {
       if (sub === 'push') {
         const file = isAbsolute(subject) ? subject : resolve(context.cwd, subject);
         const result = await pushFix(context.link, file, {
           onUpload: (sent, total) => onProgress(sent, total, 'uploading'),
           onPending,
-          onAllowed: () => context.print('\napproved; applying…'),
+          onAllowed: () => context.print('approved; applying…'),
           onProgress,
         });
+        progress.end();
         context.print(
-          `\napplied ${result.id}: ${result.product} ${result.fromVersion ? `${result.fromVersion} → ` : ''}${result.version}, ${result.filesChanged} file(s)${result.supersedes ? `, supersedes ${result.supersedes}` : ''}`,
+          `applied ${result.id}: ${result.product} ${result.fromVersion ? `${result.fromVersion} → ` : ''}${result.version}, ${result.filesChanged} file(s)${result.supersedes ? `, supersedes ${result.supersedes}` : ''}`,
         );
       } else {
         const result = await requestFixRollback(context.link, subject, {
@@ -66,12 +78,13 @@ const fix: ConsoleCommand = {
           onAllowed: () => context.print('approved; rolling back…'),
           onProgress,
         });
+        progress.end();
         context.print(
-          `\nrolled back ${result.id} (${result.product} ${result.version}): ${result.filesRestored} file(s) restored`,
+          `rolled back ${result.id} (${result.product} ${result.version}): ${result.filesRestored} file(s) restored`,
         );
       }
     } catch (err) {
-      context.print('');
+      progress.end();
       explainFailure(err, context);
     }
   },

@@ -83,7 +83,7 @@ export const DEFAULT_FIX_FILES: Record<string, string | null> = {
 };
 
 export async function makeWorld(
-  options: { target?: string; dataDir?: string } = {},
+  options: { target?: string; dataDir?: string; key?: SigningKeyPair } = {},
 ): Promise<FixWorld> {
   const root = mkdtempSync(join(tmpdir(), 'assent-fix-'));
   const dataDir = options.dataDir ?? join(root, 'data');
@@ -91,7 +91,7 @@ export async function makeWorld(
   await fsp.mkdir(dataDir, { recursive: true });
   await fsp.mkdir(target, { recursive: true });
   await writeTree(target, INITIAL_TARGET);
-  const key = generateSigningKeyPair();
+  const key = options.key ?? generateSigningKeyPair();
   const trust: FixTrustBase = {
     signers: [{ name: 'Acme Release', publicKey: key.publicKey }],
     agentVersion: '1.0.0',
@@ -121,7 +121,7 @@ export async function makeWorld(
         fixKind: 'workaround',
         description: 'Raise the thread count and update the tool.',
         targetRoot: target,
-        minAgentVersion: '1.0.0',
+        minAgentVersion: '0.1.0',
         expiresAt: new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString(),
         files: Object.entries(files).map(([path, c]) => ({
           path,
