@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { AuditEvent, AuditRecord, SignedSessionSummary } from '../../protocol/audit';
 import { AssentError, isAssentError } from '../../protocol/errors';
 import { readAuditRecords } from './audit-reader';
+import { lockAuditLog, type AuditLock } from './audit-lock';
 import type { AuditSink } from './audit-sink';
 import { assertAuditEvent, sealRecord } from './audit-record';
 import { moveTornLine, readAuditTail, syncDirectory, type MovedTornLine } from './audit-tail';
@@ -49,6 +50,7 @@ export class AuditLog implements AuditSink {
     private readonly now: () => Date,
     /** The torn last line moved aside when this log was opened, if there was one. */
     readonly recovered: MovedTornLine | null,
+    private readonly lock: AuditLock,
   ) {}
 
   /**
@@ -60,9 +62,11 @@ export class AuditLog implements AuditSink {
     const dir = join(dataDir, 'audit');
     const file = auditLogPath(dataDir);
     let handle: FileHandle | undefined;
+    let lock: AuditLock | undefined;
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       await chmod(dir, 0o700);
+      lock = await lockAuditLog(file);
       const durable = options.durable ?? true;
       // O_DSYNC makes each write return only once its data is on disk: the
       // guarantee of write + fdatasync in one system call and one trip to the
@@ -93,6 +97,7 @@ export class AuditLog implements AuditSink {
         durable && dsync === 0,
         now,
         moved,
+        lock,
       );
       if (moved)
         await log.append({
@@ -108,6 +113,7 @@ export class AuditLog implements AuditSink {
       return log;
     } catch (cause) {
       await handle?.close().catch(() => undefined);
+      await lock?.release();
       if (isAssentError(cause)) throw cause;
       throw new AssentError('AUDIT_WRITE_FAILED', `The audit log ${file} could not be opened.`, {
         cause,
@@ -183,6 +189,7 @@ export class AuditLog implements AuditSink {
       if (this.closed) return;
       this.closed = true;
       await this.handle.close();
+      await this.lock.release();
     });
   }
 
