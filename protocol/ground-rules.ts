@@ -48,15 +48,27 @@ export const StandingConsent = z.object({
 });
 export type StandingConsent = z.infer<typeof StandingConsent>;
 
-export const SupportHours = z.object({
-  /** IANA time zone, e.g. Europe/Oslo. */
-  timeZone: z.string().min(1),
-  /** ISO weekdays 1 (Monday) to 7. */
-  days: z.array(z.number().int().min(1).max(7)).min(1),
-  /** 'HH:MM' 24-hour local times; end after start. */
-  start: z.string().regex(/^\d{2}:\d{2}$/),
-  end: z.string().regex(/^\d{2}:\d{2}$/),
-});
+/** True when Intl knows the IANA time zone (Intl is in browsers and Node alike). */
+function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const SupportHours = z
+  .object({
+    /** IANA time zone, e.g. Europe/Oslo. */
+    timeZone: z.string().min(1).refine(isTimeZone, 'an IANA time zone such as Europe/Oslo'),
+    /** ISO weekdays 1 (Monday) to 7. */
+    days: z.array(z.number().int().min(1).max(7)).min(1),
+    /** 'HH:MM' 24-hour local times; end after start ('24:00' ends at midnight). */
+    start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM from 00:00 to 23:59'),
+    end: z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'HH:MM from 00:01 to 24:00'),
+  })
+  .refine((h) => h.end > h.start, { message: 'end must be after start', path: ['end'] });
 export type SupportHours = z.infer<typeof SupportHours>;
 
 /** The body of the ground rules, version 1. */

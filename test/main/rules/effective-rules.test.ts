@@ -199,3 +199,26 @@ describe('EffectiveRules.evaluate', () => {
     expect(text).toContain('Machine policy:');
   });
 });
+
+describe('SupportHours schema', () => {
+  it('refuses unknown time zones, impossible times and an end before the start', () => {
+    expect(() =>
+      effective({
+        supportHours: { timeZone: 'Mars/Olympus', days: [1], start: '09:00', end: '17:00' },
+      }),
+    ).toThrow(/IANA/);
+    expect(() =>
+      effective({ supportHours: { timeZone: 'UTC', days: [1], start: '25:00', end: '26:00' } }),
+    ).toThrow();
+    expect(() =>
+      effective({ supportHours: { timeZone: 'UTC', days: [1], start: '17:00', end: '09:00' } }),
+    ).toThrow(/after start/);
+    expect(
+      effective({
+        supportHours: { timeZone: 'UTC', days: [7], start: '00:00', end: '24:00' },
+      }).evaluate(fileAction('file.read', '/srv/app/x'), {
+        now: Date.parse('2026-11-22T23:59:00Z'),
+      }).allowed,
+    ).toBe(true);
+  });
+});
