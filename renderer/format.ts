@@ -35,7 +35,7 @@ export function formatTime(ms: number, language: string): string {
 interface DurationFormatCtor {
   new (
     locale: string,
-    options: { style: string },
+    options: { style: string; hoursDisplay?: string },
   ): { format(d: { hours?: number; minutes: number; seconds: number }): string };
 }
 
@@ -53,7 +53,7 @@ export function formatDuration(
     .DurationFormat;
   if (DurationFormat !== undefined) {
     const parts = hours > 0 ? { hours, minutes, seconds } : { minutes, seconds };
-    return new DurationFormat(language, { style }).format(parts);
+    return new DurationFormat(language, { style, hoursDisplay: 'auto' }).format(parts);
   }
   const nf = new Intl.NumberFormat(language, { minimumIntegerDigits: 2 });
   const head = hours > 0 ? `${hours}:${nf.format(minutes)}` : `${minutes}`;

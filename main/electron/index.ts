@@ -7,10 +7,7 @@ import { agentDataDir } from '../../platform/app-dirs';
 import { readJsonFile } from '../../platform/json-file';
 import { AssentError } from '../../protocol/errors/index';
 import { Agent } from '../agent';
-import { createAgentDesktopCore } from '../ipc/agent-desktop-core';
-import { composeFileSession } from '../ipc/compose-file-session';
-import { rulesView } from '../ipc/rules-view';
-import { loadEffectiveRules, loadRulesInForceIfAny } from '../rules/rules-store';
+import { createDesktopCoreForAgent } from '../ipc/agent-desktop';
 import { startDesktopShell } from './shell';
 
 const AgentConfig = z.object({ relayUrl: z.string().url().optional() });
@@ -38,21 +35,8 @@ startDesktopShell(
   async () => {
     const dataDir = agentDataDir();
     const agent = await Agent.open({ dataDir, relayUrl: relayUrl(dataDir) });
-    const trust = {
-      vendorPublicKey: agent.vendor.publicKey,
-      devicePublicKey: agent.deviceKey.publicKey,
-    };
     app.on('before-quit', () => void agent.close());
-    return createAgentDesktopCore({
-      agent,
-      osLocale: app.getLocale(),
-      rulesInForce: async () => rulesView(await loadRulesInForceIfAny(dataDir, trust)),
-      prepareSession: async () => {
-        const { effective } = await loadEffectiveRules(dataDir, trust);
-        return (link) =>
-          composeFileSession({ dataDir, audit: agent.audit, rules: effective }, link);
-      },
-    });
+    return createDesktopCoreForAgent(agent, { osLocale: app.getLocale() });
   },
   {
     rendererRoot: join(outDir, 'renderer'),

@@ -12,26 +12,14 @@ import { listSessions, monthlyReport } from '../audit/audit-history';
 import { verifyAuditLog } from '../audit/audit-verify';
 import { readSummaryFiles, summaryAnchors } from '../audit/summary-files';
 import { toCsv } from '../audit/usage-csv';
-import type { ConsentEngine } from '../consent/consent-engine';
-import type { AgentSession, AgentSessionState, SessionServices } from '../session/agent-session';
-import type { PeerLink } from '../session/peer-link';
+import type { AgentSessionServices } from '../session-services';
+import type { AgentSession, AgentSessionState } from '../session/agent-session';
 import type { CoreEvent, DesktopCore } from './desktop-core';
 import { pendingFromPrompt, SessionObserver } from './session-observer';
-
-/** What the composer of an approved session returns: its services and its consent engine. */
-export interface ComposedSession {
-  readonly services: SessionServices;
-  readonly consent: ConsentEngine;
-}
+import { mirrorTerminals } from './terminal-mirror';
 
 export interface AgentDesktopCoreOptions {
   readonly agent: Agent;
-  /**
-   * Runs before each session starts (load and verify the rules in force;
-   * throwing refuses the session) and returns what builds the consent
-   * engine, action router and handlers once the session is accepted.
-   */
-  readonly prepareSession?: () => Promise<(link: PeerLink) => ComposedSession | undefined>;
   /** The ground rules in force (null when none are countersigned). */
   readonly rulesInForce?: () => Promise<RulesView>;
   /** The OS locale, e.g. Electron's `app.getLocale()`. */
@@ -145,17 +133,13 @@ export function createAgentDesktopCore(options: AgentDesktopCoreOptions): Deskto
     });
   };
 
-  const composer =
-    (composeSession: ((link: PeerLink) => ComposedSession | undefined) | undefined) =>
-    (link: PeerLink): SessionServices | undefined => {
-      if (composeSession === undefined) return undefined;
-      const watcher = new SessionObserver(sink);
-      const composed = composeSession(watcher.tapLink(link));
-      if (composed === undefined) return undefined;
-      watcher.attach(composed.consent);
-      observer = watcher;
-      return watcher.tapServices(composed.services);
-    };
+  /** Watches what serves the accepted session: consent prompts and grants, terminal output. */
+  const onServices = (services: AgentSessionServices) => {
+    const watcher = new SessionObserver(sink);
+    watcher.attach(services.engine);
+    observer = watcher;
+    mirrorTerminals(services.terminals, emit);
+  };
 
   const consent = () => observer?.consent;
 
@@ -166,13 +150,12 @@ export function createAgentDesktopCore(options: AgentDesktopCoreOptions): Deskto
         request.tried === undefined ? undefined : `Tried: ${request.tried}`,
       ].filter((line): line is string => line !== undefined);
       const description = [request.description, ...extra].filter(Boolean).join('\n');
-      const compose = composer(await options.prepareSession?.());
-      const s = agent.createSession(
+      const s = await agent.createSession(
         {
           ...(request.ticket === undefined ? {} : { ticket: request.ticket }),
           ...(description === '' ? {} : { description }),
         },
-        compose,
+        onServices,
       );
       session = s;
       activity.length = 0;
