@@ -14,7 +14,7 @@ import {
   type FileFindResult,
 } from '../../protocol/files';
 import type { FileActionHandler, FileDeps } from './file-handler';
-import { auditFile, confirmTarget, resolveFor } from './file-target';
+import { auditFile, confirmTarget, resolveFor, throwIfStopped } from './file-target';
 import { fileTypeOf, OpenedDirectory, openTargetDirectory } from './safe-path';
 import { pathDisplay } from './visible-path';
 
@@ -163,6 +163,7 @@ export function findHandler(deps: FileDeps): FileActionHandler<FileFindParams> {
       } finally {
         await dir.close();
       }
+      throwIfStopped(context.signal);
       if (walk.result.matches.length > params.maxResults)
         walk.result.matches.length = params.maxResults;
       await auditFile(deps, context, 'file.find', {

@@ -33,6 +33,22 @@ export interface ReplaceResult extends AtomicWriteResult {
 }
 
 /**
+ * Removes temporary files an interrupted write of this same target left
+ * (`.name.assent-<hex>.tmp`, see platform/atomic-file.ts): after a crash the
+ * target is old or new, and the leftover is garbage.
+ */
+async function removeCrashLeftovers(dir: OpenedDirectory, name: string): Promise<void> {
+  const prefix = `.${name}.assent-`;
+  if (Buffer.byteLength(prefix) + 16 > 255) return;
+  for (const entry of await fsp.readdir(dir.path)) {
+    if (entry.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(entry.slice(prefix.length))) {
+      const st = await fsp.lstat(dir.entry(entry)).catch(() => null);
+      if (st?.isFile()) await fsp.rm(dir.entry(entry), { force: true });
+    }
+  }
+}
+
+/**
  * Writes the file `source` (a staged upload or a backup item) to `name` in
  * `dir`. An existing version is opened with every path-safety check, backed
  * up (and its hash compared to `baseSha256`), and must not change until the
@@ -46,6 +62,7 @@ export async function replaceContent(
   source: string,
   options: ReplaceOptions,
 ): Promise<ReplaceResult> {
+  await removeCrashLeftovers(dir, name);
   const absent = await entryIsAbsent(dir, name);
   if (absent && options.mustExist)
     throw new AssentError('FILE_NOT_FOUND', `${shown} no longer exists.`, {

@@ -52,6 +52,18 @@ export class UploadStager {
   constructor(private readonly options: UploadStagerOptions) {
     this.dir = join(options.dataDir, 'files', 'uploads');
     options.link.signal.addEventListener('abort', () => void this.close(), { once: true });
+    void this.removeExpired();
+  }
+
+  /** Deletes uploads a crashed agent left behind (older than the TTL). */
+  private async removeExpired(): Promise<void> {
+    const names = await fsp.readdir(this.dir).catch(() => [] as string[]);
+    const limit = Date.now() - (this.options.ttlMs ?? UPLOAD_TTL_MS);
+    for (const name of names) {
+      const file = join(this.dir, name);
+      const st = await fsp.lstat(file).catch(() => null);
+      if (st && st.mtimeMs < limit) await fsp.rm(file, { force: true });
+    }
   }
 
   /** Handles `file.upload`: starts receiving, answers `file.upload-ready` (or `file.upload-done` with the refusal). */

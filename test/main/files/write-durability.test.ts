@@ -48,6 +48,8 @@ describe('kill -9 of the agent during file.edit', () => {
           });
           expect(final.type, JSON.stringify(final)).toBe('action.result');
           expect(await fsp.readFile(join(w.root, 'target.bin'), 'utf8')).toBe('after restart');
+          // The temporary file the crash left is gone.
+          expect(await fsp.readdir(w.root)).toEqual(['target.bin']);
           // The version the crash left is kept as a backup.
           expect(
             (await w.domain.store.list('backup')).some((b) => b.sha256 === sha256(after)),
