@@ -223,68 +223,88 @@ export async function signFixPackage(
   let manifestBytes: Buffer | undefined;
   await writeArchive(`${file}.signed`, async (out) => {
     const input = extract();
-    const feeding = pipeline(createReadStream(file), input as unknown as NodeJS.WritableStream);
-    for await (const raw of input) {
-      const entry = raw as typeof raw & AsyncIterable<Buffer>;
-      const name = entry.header.name;
-      if (name === FIX_SIGNATURE_ENTRY) {
-        for await (const _chunk of entry) void _chunk;
-        continue;
-      }
-      if (manifest === undefined) {
-        if (name !== FIX_MANIFEST_ENTRY)
-          throw new AssentError('FIX_PACKAGE_INVALID', 'The first entry must be manifest.json.');
-        const parts: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of entry) {
-          size += chunk.length;
-          if (size > MAX_FIX_MANIFEST_BYTES)
-            throw new AssentError('FIX_PACKAGE_INVALID', 'manifest.json is too large.');
-          parts.push(chunk);
-        }
-        const body = Buffer.concat(parts);
-        try {
-          manifest = FixManifest.parse(JSON.parse(body.toString('utf8')));
-        } catch (cause) {
-          throw new AssentError(
-            'FIX_PACKAGE_INVALID',
-            'manifest.json is not a valid fix manifest.',
-            { cause },
-          );
-        }
-        manifestBytes = body;
-        const sig = Buffer.from(JSON.stringify(signManifestBytes(body, key, signer)) + '\n');
-        await entryWrite(out, { name: FIX_MANIFEST_ENTRY, size: body.length }, body);
-        await entryWrite(out, { name: FIX_SIGNATURE_ENTRY, size: sig.length }, sig);
-        continue;
-      }
-      const path = name.slice(FIX_PAYLOAD_PREFIX.length);
-      const listed = manifest.files.find((f) => f.path === path);
-      if (
-        !name.startsWith(FIX_PAYLOAD_PREFIX) ||
-        !listed ||
-        listed.op === 'remove' ||
-        listed.size !== entry.header.size
-      )
-        throw new AssentError(
-          'FIX_HASH_MISMATCH',
-          `${name} is not in the manifest with that size; rebuild the package.`,
-        );
-      const hash = createHash('sha256');
-      async function* hashing(): AsyncGenerator<Buffer> {
-        for await (const chunk of entry) {
-          hash.update(chunk);
-          yield chunk;
-        }
-      }
-      await entryWrite(out, { name, size: listed.size, mode: listed.mode }, hashing());
-      if (hash.digest('hex') !== listed.sha256)
-        throw new AssentError(
-          'FIX_HASH_MISMATCH',
-          `${name} does not match its hash in the manifest; rebuild the package.`,
-        );
+    const source = createReadStream(file);
+    let feedError: unknown;
+    const feeding = pipeline(source, input as unknown as NodeJS.WritableStream).catch(
+      (err: unknown) => {
+        feedError = err;
+      },
+    );
+    try {
+      await copyEntries();
+    } catch (err) {
+      source.destroy();
+      input.destroy();
+      await feeding;
+      throw err;
     }
     await feeding;
+    if (feedError !== undefined)
+      throw new AssentError('FIX_PACKAGE_INVALID', 'The package is not a valid archive.', {
+        cause: feedError,
+      });
+    async function copyEntries(): Promise<void> {
+      for await (const raw of input) {
+        const entry = raw as typeof raw & AsyncIterable<Buffer>;
+        const name = entry.header.name;
+        if (name === FIX_SIGNATURE_ENTRY) {
+          for await (const _chunk of entry) void _chunk;
+          continue;
+        }
+        if (manifest === undefined) {
+          if (name !== FIX_MANIFEST_ENTRY)
+            throw new AssentError('FIX_PACKAGE_INVALID', 'The first entry must be manifest.json.');
+          const parts: Buffer[] = [];
+          let size = 0;
+          for await (const chunk of entry) {
+            size += chunk.length;
+            if (size > MAX_FIX_MANIFEST_BYTES)
+              throw new AssentError('FIX_PACKAGE_INVALID', 'manifest.json is too large.');
+            parts.push(chunk);
+          }
+          const body = Buffer.concat(parts);
+          try {
+            manifest = FixManifest.parse(JSON.parse(body.toString('utf8')));
+          } catch (cause) {
+            throw new AssentError(
+              'FIX_PACKAGE_INVALID',
+              'manifest.json is not a valid fix manifest.',
+              { cause },
+            );
+          }
+          manifestBytes = body;
+          const sig = Buffer.from(JSON.stringify(signManifestBytes(body, key, signer)) + '\n');
+          await entryWrite(out, { name: FIX_MANIFEST_ENTRY, size: body.length }, body);
+          await entryWrite(out, { name: FIX_SIGNATURE_ENTRY, size: sig.length }, sig);
+          continue;
+        }
+        const path = name.slice(FIX_PAYLOAD_PREFIX.length);
+        const listed = manifest.files.find((f) => f.path === path);
+        if (
+          !name.startsWith(FIX_PAYLOAD_PREFIX) ||
+          !listed ||
+          listed.op === 'remove' ||
+          listed.size !== entry.header.size
+        )
+          throw new AssentError(
+            'FIX_HASH_MISMATCH',
+            `${name} is not in the manifest with that size; rebuild the package.`,
+          );
+        const hash = createHash('sha256');
+        async function* hashing(): AsyncGenerator<Buffer> {
+          for await (const chunk of entry) {
+            hash.update(chunk);
+            yield chunk;
+          }
+        }
+        await entryWrite(out, { name, size: listed.size, mode: listed.mode }, hashing());
+        if (hash.digest('hex') !== listed.sha256)
+          throw new AssentError(
+            'FIX_HASH_MISMATCH',
+            `${name} does not match its hash in the manifest; rebuild the package.`,
+          );
+      }
+    }
   });
   if (!manifest || !manifestBytes)
     throw new AssentError('FIX_PACKAGE_INVALID', 'The package has no manifest.');
