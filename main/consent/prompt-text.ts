@@ -74,8 +74,11 @@ function changeLines(change: FileChange, indent = ''): string[] {
   return lines;
 }
 
-/** The full text of a prompt, line by line, ending with the decision keys. */
-export function promptLines(prompt: ConsentPrompt): string[] {
+/**
+ * The full text of a prompt, line by line, ending with the decision keys
+ * (`keys: false` leaves them out, for a UI that prints its own instructions).
+ */
+export function promptLines(prompt: ConsentPrompt, options: { keys?: boolean } = {}): string[] {
   const p = prompt.preview;
   const lines = [`The engineer asks to: ${ACTION_TITLES[p.kind]} (${p.kind})`];
   if (p.path) lines.push(...pathLines('Path', p.path));
@@ -112,10 +115,13 @@ export function promptLines(prompt: ConsentPrompt): string[] {
   lines.push(
     `Action digest: ${p.digest}`,
     `No answer by ${new Date(prompt.decideBy).toISOString()} means deny.`,
-    `Keys: ${Object.entries(PROMPT_KEYS)
-      .map(([key, meaning]) => `[${key}] ${meaning}`)
-      .join('   ')}`,
   );
+  if (options.keys !== false)
+    lines.push(
+      `Keys: ${Object.entries(PROMPT_KEYS)
+        .map(([key, meaning]) => `[${key}] ${meaning}`)
+        .join('   ')}`,
+    );
   return lines;
 }
 

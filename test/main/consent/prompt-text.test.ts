@@ -63,6 +63,7 @@ describe('promptLines', () => {
       ]),
     );
     expect(suggestedScope(p)).toBeNull();
+    expect(promptLines(p, { keys: false }).at(-1)).toMatch(/^No answer by /);
     const single = prompt({
       kind: 'terminal.command',
       command: { mode: 'supervised', line: 'ls -l', commandNames: ['ls'], cwd: '/' },
