@@ -126,6 +126,15 @@ function refuseUpgrade(socket: Duplex, err: AssentError): void {
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
+/**
+ * Error listener for raw upgrade sockets. A module-level function on purpose:
+ * a closure here would keep the whole upgrade request (headers, certificate)
+ * alive for the life of the connection, which costs kilobytes per socket.
+ */
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
 /** Starts a relay; resolves once it listens. */
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const o = { ...DEFAULT_RELAY_OPTIONS, ...options };
@@ -186,7 +195,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   });
   server.on('clientError', (_err, socket) => socket.destroy());
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     admitUpgrade(req, gate).then(
       (admission) => {
         let opened = false;
