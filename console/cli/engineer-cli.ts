@@ -92,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
         return vendorCommand(sub, args, vHome, str, out);
       case 'rules': {
         const authority = loadVendor(vHome);
-        return await runEngineerRulesCommand(argv.slice(argv.indexOf('rules') + 1), {
+        return await runEngineerRulesCommand(commandArgs(argv, 'rules'), {
           vendorKey: () => authority.key,
           vendorName: authority.vendor,
           out,
@@ -151,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
           err(`unknown command "${command}". See --help.`);
           return 2;
         }
-        return await domain.run(argv.slice(argv.indexOf(command) + 1), {
+        return await domain.run(commandArgs(argv, command), {
           engineerHome: home,
           vendorHome: vHome,
           out,
@@ -165,6 +165,18 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+/** The arguments after `command`, without this CLI's own --home/--vendor-home options. */
+function commandArgs(argv: string[], command: string): string[] {
+  const rest = argv.slice(argv.indexOf(command) + 1);
+  const result: string[] = [];
+  for (let i = 0; i < rest.length; i += 1) {
+    const arg = rest[i]!;
+    if (arg === '--home' || arg === '--vendor-home') i += 1;
+    else if (!arg.startsWith('--home=') && !arg.startsWith('--vendor-home=')) result.push(arg);
+  }
+  return result;
 }
 
 function vendorCommand(

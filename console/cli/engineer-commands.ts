@@ -34,14 +34,11 @@ export const engineerCommands: readonly EngineerCommand[] = [
     summary: 'make and sign fix packages (signing needs the installer role)',
     run: (argv, io) => {
       const certificate = installedCertificate(io.engineerHome);
-      return runFixCommand(
-        argv.filter((a, i) => a !== '--home' && argv[i - 1] !== '--home'),
-        {
-          out: io.out,
-          profile: profileIdFor(io.vendorHome),
-          ...(certificate ? { roles: certificate.roles, signer: certificate.name } : {}),
-        },
-      );
+      return runFixCommand(argv, {
+        out: io.out,
+        profile: profileIdFor(io.vendorHome),
+        ...(certificate ? { roles: certificate.roles, signer: certificate.name } : {}),
+      });
     },
   },
 ];

@@ -1,20 +1,46 @@
 // The whole backbone as separate processes: relay, headless agent and
 // engineer console, set up with the real vendor/credential commands and
 // driven through stdin/stdout.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BinProcess, runBin } from '../support/cli-process';
 
 const running: BinProcess[] = [];
+
+/** Ground rules that let the engineer read and change one folder, with a supervised terminal. */
+function rulesFor(folder: string) {
+  return {
+    kind: 'assent-ground-rules',
+    v: 1,
+    title: 'Acme support for Example Corp',
+    vendor: 'Acme Support',
+    customer: 'Example Corp',
+    revision: 1,
+    readableRoots: [folder],
+    writableRoots: [folder],
+    deniedGlobs: [],
+    maxReadBytes: 1048576,
+    maxWriteBytes: 1048576,
+    terminal: 'supervised',
+    interactiveMinutes: 15,
+    fixSigners: [],
+    sessionMaxMinutes: 60,
+    standingConsents: [],
+    consentTimeoutSeconds: 120,
+    recordSessions: true,
+    requireTerminalRecording: true,
+  };
+}
 let root: string | undefined;
 afterEach(() => {
   for (const process of running.splice(0)) process.kill();
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-describe('bins as separate processes', () => {
+// Each bin start costs a TypeScript load; on two busy cores the whole walk takes a while.
+describe('bins as separate processes', { timeout: 180_000 }, () => {
   it('sets up a vendor and an engineer, then runs a session: code, SAS, accept, chat, end, verified audit', async () => {
     root = mkdtempSync(join(tmpdir(), 'assent-cli-'));
     const vendorHome = join(root, 'vendor');
@@ -64,7 +90,42 @@ describe('bins as separate processes', () => {
     expect(trust.code).toBe(0);
     expect(trust.stdout).toContain('Pinned vendor "Acme Support"');
 
-    const { mkdirSync } = await import('node:fs');
+    // Ground rules: the vendor signs, the customer admin countersigns on the machine.
+    const customer = join(root, 'customer');
+    mkdirSync(customer, { recursive: true });
+    writeFileSync(join(customer, 'app.log'), 'line 1\nline 2\n');
+    writeFileSync(join(root, 'rules.json'), JSON.stringify(rulesFor(customer)));
+    const signed = runBin('assent-engineer', [
+      'rules',
+      'sign',
+      join(root, 'rules.json'),
+      '--out',
+      join(root, 'rules.signed.json'),
+      '--vendor-home',
+      vendorHome,
+    ]);
+    expect(signed.code).toBe(0);
+    const refusedWithoutYes = runBin('assent-agent', [
+      'rules',
+      'accept',
+      join(root, 'rules.signed.json'),
+      '--data',
+      agentData,
+    ]);
+    expect(refusedWithoutYes.code).not.toBe(0);
+    expect(refusedWithoutYes.stdout + refusedWithoutYes.stderr).toMatch(/fingerprint/i);
+    const accepted = runBin('assent-agent', [
+      'rules',
+      'accept',
+      join(root, 'rules.signed.json'),
+      '--yes',
+      '--admin',
+      'Ada Admin',
+      '--data',
+      agentData,
+    ]);
+    expect(accepted.code).toBe(0);
+
     mkdirSync(relayData, { recursive: true });
     copyFileSync(join(vendorHome, 'vendor.pub'), join(relayData, 'vendor.pub'));
     const relay = new BinProcess('assent-relay', [
@@ -111,8 +172,16 @@ describe('bins as separate processes', () => {
     await agent.expect(/Engineer's reason: Printer queue/);
     await engineer.expect(/Waiting for the customer to accept/);
 
+    await agent.expect(/Ground rules in force \(fingerprint [0-9a-f ]+\)/);
     agent.send('accept');
     await engineer.expect(/Session accepted/);
+
+    // One action, end to end: the approver sees the exact command line and allows it once.
+    engineer.send('run echo assent-was-here');
+    const number = (await agent.expect(/CONSENT REQUEST #(\d+)/))[1];
+    await agent.expect(/echo assent-was-here/);
+    agent.send(`allow ${number}`);
+    await engineer.expect(/assent-was-here/);
     engineer.send('chat hello from the vendor');
     await agent.expect(/\[engineer\] hello from the vendor/);
     agent.send('chat hi, go ahead');
