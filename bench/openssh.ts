@@ -175,12 +175,15 @@ export async function measureSshThroughput(
 
 /**
  * Round trips in milliseconds of one byte through `ssh -tt` to a remote
- * `cat` in a raw, non-echoing pty: ssh → sshd → pty → cat and back.
+ * `cat` in a raw, non-echoing pty: ssh → sshd → pty → cat and back. With
+ * `intervalMs`, each round trip starts at least that long after the one
+ * before (keystroke pacing, as the other sides of a comparison are paced).
  */
 export async function measureSshEchoRoundTrips(
   server: OpenSsh,
   count: number,
   warmup = 50,
+  intervalMs = 0,
 ): Promise<number[]> {
   const child = server.ssh(['-tt'], 'stty raw -echo; echo ready-$((6*7)); exec cat');
   let pending: { byte: number; resolve: () => void } | undefined;
@@ -209,7 +212,9 @@ export async function measureSshEchoRoundTrips(
         pending = { byte, resolve };
         child.stdin!.write(Buffer.of(byte));
       });
-      if (i >= warmup) times.push(performance.now() - t0);
+      const elapsed = performance.now() - t0;
+      if (i >= warmup) times.push(elapsed);
+      if (elapsed < intervalMs) await new Promise((r) => setTimeout(r, intervalMs - elapsed));
     }
     return times;
   } finally {

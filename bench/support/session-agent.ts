@@ -1,0 +1,178 @@
+// The agent side of bench/session.ts, in its own process:
+// `node bin/run-ts.js bench/support/session-agent.ts <setup.json>`.
+// A real agent (device key in the keychain, pinned vendor, countersigned
+// ground rules, audit log) whose sessions are accepted as soon as they are
+// requested (no human delay), which echoes the engineer's chat, and which
+// sinks or sources bulk streams on command. Commands arrive over IPC
+// (bench/support/bench-child.ts).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { signRulesProposal } from '../../console/rules/rules-signing';
+import { Agent } from '../../main/agent';
+import { trustVendor } from '../../main/identity/vendor-trust';
+import { countersignRules } from '../../main/rules/rules-signing';
+import { installRulesInForce, loadEffectiveRules } from '../../main/rules/rules-store';
+import { AgentSession } from '../../main/session/agent-session';
+import type { PeerLink } from '../../main/session/peer-link';
+import { createSessionServices } from '../../main/session-services';
+import { deleteSecret, profileIdFor } from '../../platform/keychain';
+import { importPrivateKey } from '../../platform/signing';
+import type { GroundRules } from '../../protocol/ground-rules';
+import type { VendorPublicKey } from '../../protocol/identity';
+import { report, serveCommands } from './bench-child';
+
+/** What the parent writes to the setup file. */
+export interface SessionAgentSetup {
+  relayUrl: string;
+  dataDir: string;
+  customerDir: string;
+  vendor: VendorPublicKey;
+  /** The throwaway vendor key (exportPrivateKey form), to sign the bench's ground rules. */
+  vendorPrivateKey: string;
+}
+
+/** Distinct source buffers cycled through when the agent sends (not one hot buffer). */
+const SOURCE_BUFFERS = 4;
+const SOURCE_CHUNK_BYTES = 1024 * 1024;
+
+function benchRules(setup: SessionAgentSetup): GroundRules {
+  return {
+    kind: 'assent-ground-rules',
+    v: 1,
+    title: 'Acme support for Example Corp (benchmark)',
+    vendor: setup.vendor.vendor,
+    customer: 'Example Corp',
+    revision: 1,
+    readableRoots: [setup.customerDir],
+    writableRoots: [setup.customerDir],
+    deniedGlobs: [],
+    maxReadBytes: 2 * 1024 * 1024 * 1024,
+    maxWriteBytes: 1024 * 1024 * 1024,
+    terminal: 'supervised',
+    interactiveMinutes: 15,
+    fixSigners: [],
+    sessionMaxMinutes: 240,
+    standingConsents: [],
+    consentTimeoutSeconds: 120,
+    recordSessions: false,
+    requireTerminalRecording: false,
+  };
+}
+
+/** Entry point: sets the agent up, then serves the parent's commands until `quit`. */
+export async function main(argv: string[]): Promise<number> {
+  const setup = JSON.parse(readFileSync(argv[0]!, 'utf8')) as SessionAgentSetup;
+  mkdirSync(setup.customerDir, { recursive: true });
+  trustVendor(setup.dataDir, setup.vendor);
+  const agent = await Agent.open({ dataDir: setup.dataDir, relayUrl: setup.relayUrl });
+  const trust = {
+    vendorPublicKey: setup.vendor.publicKey,
+    devicePublicKey: agent.deviceKey.publicKey,
+  };
+  const vendorKey = importPrivateKey(setup.vendorPrivateKey);
+  const proposal = signRulesProposal(benchRules(setup), vendorKey, setup.vendor.vendor);
+  await installRulesInForce(
+    setup.dataDir,
+    countersignRules(proposal, agent.deviceKey, 'Bench Admin'),
+    trust,
+  );
+  const sources = Array.from({ length: SOURCE_BUFFERS }, () => randomBytes(SOURCE_CHUNK_BYTES));
+
+  let session: AgentSession | undefined;
+  let link: PeerLink | undefined;
+
+  /** The same composition as Agent.createSession, keeping hold of the PeerLink the services get. */
+  const createSession = async (): Promise<AgentSession> => {
+    const { effective } = await loadEffectiveRules(setup.dataDir, trust, {
+      warn: () => undefined,
+    });
+    return new AgentSession({
+      relayUrl: setup.relayUrl,
+      deviceKey: agent.deviceKey,
+      vendor: agent.vendor,
+      audit: agent.audit,
+      rules: { fingerprint: effective.fingerprint, summary: effective.summary() },
+      sessionMaxMs: effective.sessionMaxMinutes * 60_000,
+      onActive: (peerLink) => {
+        link = peerLink;
+        return createSessionServices(
+          {
+            dataDir: setup.dataDir,
+            audit: agent.audit,
+            rules: effective,
+            devicePublicKey: agent.deviceKey.publicKey,
+          },
+          peerLink,
+        );
+      },
+    });
+  };
+
+  const activeLink = (): PeerLink => {
+    if (!link || link.signal.aborted) throw new Error('no active session');
+    return link;
+  };
+
+  await serveCommands(async (command) => {
+    switch (command.op) {
+      case 'session': {
+        const current = await createSession();
+        session = current;
+        link = undefined;
+        const started = performance.now();
+        current.on('code', ({ code }) =>
+          report({ ev: 'code', code, startToCodeMs: performance.now() - started }),
+        );
+        current.on('request', () => void current.accept('bench approver'));
+        current.on('chat', (chat) => {
+          if (chat.from === 'engineer') current.chat(chat.text);
+        });
+        current.on('ended', (end) => report({ ev: 'ended', code: end.code }));
+        await current.start();
+        return;
+      }
+      case 'expect': {
+        const streamId = command['streamId'] as number;
+        const bytes = command['bytes'] as number;
+        let received = 0;
+        const off = activeLink().onStream(streamId, (chunk) => {
+          received += chunk.length;
+          if (received >= bytes) {
+            off();
+            report({ ev: 'received', bytes: received });
+          }
+        });
+        report({ ev: 'expecting', streamId });
+        return;
+      }
+      case 'open-stream':
+        report({ ev: 'stream', streamId: activeLink().nextStreamId() });
+        return;
+      case 'send': {
+        const streamId = command['streamId'] as number;
+        const bytes = command['bytes'] as number;
+        const peer = activeLink();
+        for (let sent = 0, i = 0; sent < bytes; sent += SOURCE_CHUNK_BYTES, i++) {
+          const source = sources[i % SOURCE_BUFFERS]!;
+          await peer.sendStream(
+            streamId,
+            source.subarray(0, Math.min(source.length, bytes - sent)),
+          );
+        }
+        report({ ev: 'sent', bytes });
+        return;
+      }
+      case 'end':
+        await session?.endSession('SESSION_ENDED', 'The benchmark is done with this session.');
+        return;
+      case 'quit':
+        await session?.endSession('SESSION_ENDED', 'The benchmark is over.');
+        await agent.close();
+        deleteSecret('assent-agent', `device-key@${profileIdFor(setup.dataDir)}`);
+        return;
+      default:
+        throw new Error(`unknown command ${command.op}`);
+    }
+  });
+  return 0;
+}
