@@ -48,10 +48,41 @@ function run(name: string, args: string[], input?: string): string {
   return result.stdout;
 }
 
-/** First run without a pinned vendor: make a local trial vendor and engineer (kept in this user's keychain). */
-function setUpLocalTrial(dataDir: string, out: (line: string) => void): string {
-  const vendorDir = join(dataDir, 'local-trial', 'vendor');
-  const engineerDir = join(dataDir, 'local-trial', 'engineer');
+/** Trial ground rules: the engineer may read and change only the trial folder; the terminal is supervised. */
+function trialRules(folder: string): Record<string, unknown> {
+  return {
+    kind: 'assent-ground-rules',
+    v: 1,
+    title: 'Local trial',
+    vendor: 'Local trial vendor',
+    customer: 'This machine',
+    revision: 1,
+    readableRoots: [folder],
+    writableRoots: [folder],
+    deniedGlobs: [],
+    maxReadBytes: 100 * 1024 * 1024,
+    maxWriteBytes: 10 * 1024 * 1024,
+    terminal: 'supervised',
+    interactiveMinutes: 15,
+    fixSigners: [],
+    sessionMaxMinutes: 120,
+    standingConsents: [],
+    consentTimeoutSeconds: 120,
+    recordSessions: true,
+    requireTerminalRecording: true,
+  };
+}
+
+/**
+ * First run without a pinned vendor: a trial vendor key and engineer
+ * credential (in this user's keychain), the vendor pinned, and trial ground
+ * rules signed by the trial vendor and countersigned here.
+ */
+async function setUpLocalTrial(dataDir: string, out: (line: string) => void): Promise<string> {
+  const trial = join(dataDir, 'local-trial');
+  const vendorDir = join(trial, 'vendor');
+  const engineerDir = join(trial, 'engineer');
+  const folder = join(trial, 'customer-files');
   let vendorJson: string;
   try {
     vendorJson = run('assent-engineer', ['vendor', 'show', '--vendor-home', vendorDir]);
@@ -66,8 +97,7 @@ function setUpLocalTrial(dataDir: string, out: (line: string) => void): string {
     ]);
     vendorJson = run('assent-engineer', ['vendor', 'show', '--vendor-home', vendorDir]);
   }
-  const vendor = parseVendorKey(vendorJson);
-  trustVendor(dataDir, vendor);
+  trustVendor(dataDir, parseVendorKey(vendorJson));
   const token = run('assent-engineer', [
     'vendor',
     'issue',
@@ -83,10 +113,37 @@ function setUpLocalTrial(dataDir: string, out: (line: string) => void): string {
     vendorDir,
   ]).trim();
   run('assent-engineer', ['login', '-', '--home', engineerDir], token);
-  out(
-    'Local trial: no vendor was pinned, so a trial vendor key and an engineer credential were created on this machine',
+
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(
+    join(folder, 'example.log'),
+    'The engineer may read and change files in this folder, with your approval for each action.\n',
   );
-  out(`(keys in your OS keychain; engineer home ${engineerDir}).`);
+  writeFileSync(join(trial, 'rules.json'), JSON.stringify(trialRules(folder), null, 2));
+  run('assent-engineer', [
+    'rules',
+    'sign',
+    join(trial, 'rules.json'),
+    '--out',
+    join(trial, 'rules.signed.json'),
+    '--vendor-home',
+    vendorDir,
+  ]);
+  const accepted = await agentMain([
+    'rules',
+    'accept',
+    join(trial, 'rules.signed.json'),
+    '--yes',
+    '--admin',
+    process.env.USER ?? 'local admin',
+    '--data',
+    dataDir,
+  ]);
+  if (accepted !== 0) throw new Error('the trial ground rules could not be installed');
+  out(
+    'Local trial: no vendor was pinned, so a trial vendor key and an engineer credential were created on this',
+  );
+  out(`machine (keys in your OS keychain), and trial ground rules allow work only in ${folder}.`);
   return engineerDir;
 }
 
@@ -153,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
         loadTrustedVendor(dataDir);
       } catch (error) {
         if (!isAssentError(error, 'VENDOR_NOT_TRUSTED')) throw error;
-        engineerDir = setUpLocalTrial(dataDir, out);
+        engineerDir = await setUpLocalTrial(dataDir, out);
       }
       relay = await startLocalRelay(dataDir, out);
       relayUrl = relay.url;

@@ -5,7 +5,7 @@
 //
 // UI-agnostic: everything the approver must see is emitted as data; the
 // headless terminal UI and the desktop app subscribe to the same events.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AssentError, ERROR_CODES, isAssentError, type ErrorCode } from '../../protocol/errors';
 import type { EngineerCertificate, RevocationList, VendorPublicKey } from '../../protocol/identity';
@@ -111,6 +111,11 @@ type Events = {
   notice: [notice: { code: string; message: string }];
   ended: [end: SessionEnd];
 };
+
+/** Chat is audited by length and digest, never by its text. */
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
 
 const HANDSHAKE_FRAMES = new Set<number>([FRAME_TYPES.handshakeInit, FRAME_TYPES.handshakeFinish]);
 
@@ -263,7 +268,11 @@ export class AgentSession extends EventEmitter<Events> {
       sentAt: this.now(),
     };
     this.link.send(message);
-    void this.audit('chat', { from: 'agent', length: text.length }, 'approver');
+    void this.audit(
+      'chat',
+      { from: 'agent', length: text.length, digest: sha256Hex(text) },
+      'approver',
+    );
     this.emit('chat', { from: 'agent', text, at: message.sentAt });
   }
 
@@ -532,7 +541,11 @@ export class AgentSession extends EventEmitter<Events> {
           });
           return;
         }
-        await this.audit('chat', { from: 'engineer', length: message.text.length }, 'engineer');
+        await this.audit(
+          'chat',
+          { from: 'engineer', length: message.text.length, digest: sha256Hex(message.text) },
+          'engineer',
+        );
         this.emit('chat', { from: 'engineer', text: message.text, at: message.sentAt });
         return;
       case 'session.end':
