@@ -1,10 +1,11 @@
 // Moves a pty's output to the link in batches, with backpressure end to end
 // (issue 4). Why these numbers: like Hyper (app/session.ts, 16 ms / 200 KB),
-// a batch is cut by time and by size. A keystroke echo after a quiet spell
-// goes out on the next turn of the event loop (no timer: interactive latency
-// stays at the pty's own); while output keeps coming, it is gathered for up
-// to OUTPUT_BATCH_MS so a flood becomes a few large frames instead of
-// thousands of tiny ones, and a batch never exceeds OUTPUT_BATCH_BYTES (half
+// a batch is cut by time and by size. Small output (keystroke echo, a prompt:
+// under OUTPUT_ECHO_BYTES) goes out on the next turn of the event loop, with
+// no timer, so interactive latency stays at the pty's own; once output comes
+// in bulk it is gathered for up to OUTPUT_BATCH_MS so a flood becomes a few
+// large frames instead of thousands of tiny ones, and a batch is sent as soon
+// as it reaches OUTPUT_BATCH_BYTES (half
 // of one encrypted frame's plaintext, MAX_PLAINTEXT_BYTES, so a batch is one
 // frame). When a send has not resolved and a full batch is waiting, the pty
 // is paused: the program writing to it blocks, and no buffer grows.
@@ -12,6 +13,11 @@ import { MAX_PLAINTEXT_BYTES } from '../../protocol/limits';
 
 /** Longest time output is held to be batched while more keeps coming. */
 export const OUTPUT_BATCH_MS = 16;
+/**
+ * A batch this small (keystroke echo, a prompt) never holds the next one back:
+ * time batching starts only once output comes in bulk.
+ */
+export const OUTPUT_ECHO_BYTES = 4 * 1024;
 /** Largest batch; also the queue size at which the pty is paused while a send is in flight. */
 export const OUTPUT_BATCH_BYTES = MAX_PLAINTEXT_BYTES / 2;
 
@@ -31,6 +37,8 @@ export class OutputPump {
   private inFlight = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private lastFlush = -Infinity;
+  private lastBatchBytes = 0;
+  private timerIsTimeout = false;
   private paused = false;
   private failed = false;
   private idleWaiters: Array<() => void> = [];
@@ -66,11 +74,25 @@ export class OutputPump {
   }
 
   private schedule(): void {
-    if (this.inFlight > 0 || this.timer !== null || this.queued === 0) return;
+    if (this.inFlight > 0 || this.queued === 0) return;
+    const now = this.now();
     const wait =
-      this.queued >= OUTPUT_BATCH_BYTES ? 0 : this.lastFlush + OUTPUT_BATCH_MS - this.now();
-    if (wait <= 0) this.timer = setImmediate(() => this.flush());
-    else this.timer = setTimeout(() => this.flush(), wait);
+      this.queued >= OUTPUT_BATCH_BYTES || this.lastBatchBytes < OUTPUT_ECHO_BYTES
+        ? 0
+        : this.lastFlush + OUTPUT_BATCH_MS - now;
+    if (wait <= 0) {
+      if (this.timer !== null && this.timerIsTimeout) {
+        clearTimeout(this.timer as NodeJS.Timeout);
+        this.timer = null;
+      }
+      if (this.timer === null) {
+        this.timerIsTimeout = false;
+        this.timer = setImmediate(() => this.flush());
+      }
+    } else if (this.timer === null) {
+      this.timerIsTimeout = true;
+      this.timer = setTimeout(() => this.flush(), wait);
+    }
   }
 
   private flush(): void {
@@ -89,6 +111,7 @@ export class OutputPump {
     this.queued -= size;
     this.inFlight = size;
     this.lastFlush = this.now();
+    this.lastBatchBytes = size;
     const batch = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
     this.options.send(batch).then(
       () => {

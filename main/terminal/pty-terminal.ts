@@ -16,6 +16,9 @@ import { StatusMarkerFilter } from './status-marker';
 
 /** How long a supervised shell may take to show its first prompt. */
 export const SHELL_READY_TIMEOUT_MS = 10_000;
+/** After an interrupt, how often (and how many times) to look whether bash dropped the line. */
+const INTERRUPT_NUDGE_MS = 100;
+const INTERRUPT_NUDGE_ATTEMPTS = 20;
 /** How long the last output may take to leave after the shell ended. */
 const FINAL_DRAIN_MS = 2_000;
 
@@ -170,6 +173,36 @@ export class PtyTerminal extends EventEmitter {
     const char = signal === 'SIGINT' ? '\u0003' : '\u001c';
     this.record((r) => r.recordInput(char));
     this.pty.write(char);
+    if (this.options.mode === 'supervised' && this.busy) this.nudgeAfterInterrupt(0);
+  }
+
+  /**
+   * An interrupt that lands before bash has read the line makes the line
+   * discipline discard it, and bash may go back to reading without a new
+   * prompt (so no status marker). When the line is still open, the shell is
+   * in the foreground and blocked reading its terminal, an empty line brings
+   * the prompt (and its marker) back; nothing runs.
+   */
+  private nudgeAfterInterrupt(attempt: number): void {
+    setTimeout(() => {
+      if (!this.busy || this.ended) return;
+      if (this.shellAwaitingInput()) {
+        this.record((r) => r.recordInput('\r'));
+        this.pty.write('\r');
+      } else if (attempt < INTERRUPT_NUDGE_ATTEMPTS) this.nudgeAfterInterrupt(attempt + 1);
+    }, INTERRUPT_NUDGE_MS).unref();
+  }
+
+  /** True when the shell is the foreground process and blocked in read(2) on its terminal (Linux). */
+  private shellAwaitingInput(): boolean {
+    if (process.platform !== 'linux' || !this.shellInForeground()) return false;
+    const readSyscall = process.arch === 'x64' ? '0' : process.arch === 'arm64' ? '63' : null;
+    try {
+      const fields = readFileSync(`/proc/${this.pty.pid}/syscall`, 'latin1').trim().split(' ');
+      return fields[0] === readSyscall && fields[1] === '0x0';
+    } catch {
+      return false;
+    }
   }
 
   /** Adds a marker to the recording (approvals, window extension, who ended it). */

@@ -1,17 +1,11 @@
 // End to end: engineer console -> relay on 127.0.0.1 -> agent session ->
 // action router -> consent engine -> real pty, and back.
-import { mkdirSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GroundRules } from '../../../protocol/ground-rules';
-import { AuditLog } from '../../../main/audit/audit-log';
-import { ActionRouter } from '../../../main/actions/action-router';
-import { ConsentEngine } from '../../../main/consent/consent-engine';
-import { EffectiveRules } from '../../../main/rules/effective-rules';
-import type { PeerLink } from '../../../main/session/peer-link';
+import type { ConsentEngine } from '../../../main/consent/consent-engine';
 import type { SessionTerminals } from '../../../main/terminal/session-terminals';
-import { registerTerminalActions } from '../../../main/terminal/terminal-actions';
 import { terminalProcesses } from '../../../main/terminal/process-tree';
 import { TERMINAL_COMMANDS, DETACH_KEY, commandLineFrom } from '../../../console/commands/terminal';
 import type { ConsoleContext } from '../../../console/commands/console-command';
@@ -26,69 +20,27 @@ afterEach(async () => {
 interface AgentSide {
   engine?: ConsentEngine;
   terminals?: SessionTerminals;
-  audit?: AuditLog;
 }
 
-/** A session whose agent serves terminals; the approver answers with `decide`. */
+/** A session whose agent serves terminals (the agent's own services); the approver answers with `decide`. */
 async function terminalSession(decide: 'allow-once' | 'deny') {
-  harness = await SessionHarness.start();
-  const root = realpathSync(harness.root);
-  const shellRoot = join(root, 'shell-root');
-  mkdirSync(shellRoot);
-  const rules = new EffectiveRules(
-    GroundRules.parse({
-      kind: 'assent-ground-rules',
-      v: 1,
-      title: 'Terminal e2e',
-      vendor: 'Acme Support',
-      customer: 'Example',
-      revision: 1,
-      readableRoots: [shellRoot],
-      writableRoots: [],
-      deniedGlobs: [],
-      maxReadBytes: 1024,
-      maxWriteBytes: 1024,
-      terminal: 'interactive',
-      fixSigners: [],
-      sessionMaxMinutes: 60,
-      standingConsents: [],
-      recordSessions: true,
-    }),
-    null,
-  );
-  const audit = await AuditLog.open(join(root, 'terminal-audit'), { durable: false });
-  const agent: AgentSide = { audit };
-  const services = (link: PeerLink) => {
-    const engine = new ConsentEngine({ sessionId: link.sessionId, rules, audit });
-    const router = new ActionRouter({ engine, link, audit });
-    const terminals = registerTerminalActions(router, {
-      dataDir: harness.dataDir,
-      rules,
-      audit,
-      link,
-    });
-    engine.on('prompt', (p: { id: string }) =>
-      engine.decide(
-        p.id,
-        decide === 'deny' ? { how: 'deny', reason: 'not now' } : { how: 'allow-once' },
-        { approver: 'alice' },
-      ),
-    );
-    agent.engine = engine;
-    agent.terminals = terminals;
-    return {
-      handle: (message: Parameters<SessionTerminals['handleMessage']>[0]) => {
-        if (router.routes(message)) void router.handle(message);
-        else terminals.handleMessage(message);
-      },
-      close: (reason: string) => {
-        engine.close(reason);
-        void terminals.closeAll('session-ended');
-      },
-    };
-  };
-  const { engineer } = await harness.approvedSession({ services });
-  return { engineer, agent, shellRoot, audit };
+  harness = await SessionHarness.start({ rules: { terminal: 'interactive' } });
+  const shellRoot = realpathSync(harness.customerDir);
+  const agent: AgentSide = {};
+  const { engineer } = await harness.approvedSession({
+    onServices: (services) => {
+      agent.engine = services.engine;
+      agent.terminals = services.terminals;
+      services.engine.on('prompt', (p: { id: string }) =>
+        services.engine.decide(
+          p.id,
+          decide === 'deny' ? { how: 'deny', reason: 'not now' } : { how: 'allow-once' },
+          { approver: 'alice' },
+        ),
+      );
+    },
+  });
+  return { engineer, agent, shellRoot };
 }
 
 function consoleContext(link: ConsoleContext['link']) {
@@ -121,31 +73,27 @@ const command = (name: string) => TERMINAL_COMMANDS.find((c) => c.name === name)
 
 describe('terminal over a real session', () => {
   it('`run` waits for approval, streams the output and prints the exit status', async () => {
-    const { engineer, shellRoot, audit } = await terminalSession('allow-once');
+    const { engineer, shellRoot } = await terminalSession('allow-once');
     const c = consoleContext(engineer.link);
     await command('run').run(['echo', 'hello from', '$((6*7))'], c.context);
-    expect(c.printed[0]).toMatch(
-      /^waiting for approval… \(supervised in .*shell-root; commands: echo\)$/,
-    );
+    expect(c.printed[0]).toBe(`waiting for approval… (supervised in ${shellRoot}; commands: echo)`);
     expect(c.written()).toContain('hello from 42');
     expect(c.printed.at(-1)).toBe('[exit 0]');
     await command('run').run(['cd .. ; pwd; false'], c.context);
     expect(c.written()).toContain(realpathSync(join(shellRoot, '..')));
     expect(c.printed.at(-1)).toBe('[exit 1]');
-    await audit.close();
   });
 
   it('`run` prints the denial and its reason; nothing runs', async () => {
-    const { engineer, agent, audit } = await terminalSession('deny');
+    const { engineer, agent } = await terminalSession('deny');
     const c = consoleContext(engineer.link);
     await command('run').run(['touch', 'x'], c.context);
     expect(c.printed.at(-1)).toMatch(/^CONSENT_DENIED: .*\(approver/);
     expect(agent.terminals!.list()).toEqual([]);
-    await audit.close();
   });
 
   it('`shell` opens a raw window, passes keystrokes and leaves with Ctrl-]', async () => {
-    const { engineer, agent, audit } = await terminalSession('allow-once');
+    const { engineer, agent } = await terminalSession('allow-once');
     const c = consoleContext(engineer.link);
     const running = command('shell').run([], c.context);
     await until(() => agent.terminals!.list().length === 1);
@@ -156,11 +104,10 @@ describe('terminal over a real session', () => {
     await running;
     expect(c.printed.at(-1)).toContain('[shell ended: closed-by-engineer');
     expect(terminalProcesses(t.pid, t.tag)).toEqual([]);
-    await audit.close();
   });
 
   it('ending the session from the console kills the remote shell and its children', async () => {
-    const { engineer, agent, audit } = await terminalSession('allow-once');
+    const { engineer, agent } = await terminalSession('allow-once');
     const out: Buffer[] = [];
     const shell = await openShell(engineer.link, { onOutput: (b) => out.push(b) });
     shell.write('sleep 1001 & echo bg-$((1+1))\r');
@@ -172,7 +119,6 @@ describe('terminal over a real session', () => {
     await done;
     await until(() => agent.terminals!.list().length === 0);
     expect(terminalProcesses(t.pid, t.tag)).toEqual([]);
-    await audit.close();
   });
 });
 

@@ -103,3 +103,34 @@ describe('PtyTerminal pass-through', () => {
     expect(end).toMatchObject({ reason: 'exited', exitCode: 3, survivors: [] });
   });
 });
+
+describe('PtyTerminal interrupt', () => {
+  it('an interrupt that discards the line before bash reads it still ends the line', async () => {
+    const t = await PtyTerminal.start(options());
+    // Written back to back: the ^C usually reaches the line discipline before bash reads the line.
+    for (let i = 0; i < 5; i++) {
+      const ran = t.runLine('sleep 1000', 'approved');
+      t.interrupt('SIGINT');
+      const result = await Promise.race([
+        ran,
+        new Promise<'lost'>((r) => setTimeout(() => r('lost'), 4000)),
+      ]);
+      if (result === 'lost') {
+        // The ^C reached bash between reading the line and starting sleep (as at a real
+        // terminal); a second one, once sleep runs, ends it.
+        await waitFor(() => terminalProcesses(t.pid, t.tag).some((pid) => commOf(pid) === 'sleep'));
+        t.interrupt('SIGINT');
+        expect((await ran).exitCode).toBe(130);
+      } else expect(result.exitCode).toBe(130);
+    }
+    await t.end('closed-by-engineer');
+  });
+});
+
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}

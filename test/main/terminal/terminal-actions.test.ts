@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAssentError } from '../../../protocol/errors';
@@ -16,6 +16,17 @@ async function auditTypes(): Promise<Array<{ type: string; data: Record<string, 
   const out = [];
   for await (const r of readAuditRecords(f.audit.file)) out.push(r);
   return out;
+}
+
+/** True once a process named `name` runs in the shell's tree. */
+function running(shell: { pid: number; tag: string }, name: string): boolean {
+  return terminalProcesses(shell.pid, shell.tag).some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+    } catch {
+      return false;
+    }
+  });
 }
 
 async function rejection(p: Promise<unknown>): Promise<string> {
@@ -197,6 +208,8 @@ describe('terminal.command (supervised)', () => {
     );
     await waitFor(() => f.terminals.supervised()?.busy === true);
     const shell = f.terminals.supervised()!;
+    // Like a person at a terminal, interrupt once the command runs (an earlier ^C can be lost).
+    await waitFor(() => running(shell, 'sleep'));
     const id = f.terminals.list()[0]!.terminalId;
     f.terminals.handleMessage({ type: 'terminal.signal', terminalId: id, signal: 'SIGINT' });
     expect(await run).toMatchObject({ exitCode: 130 });
