@@ -5,7 +5,7 @@
 //
 // UI-agnostic: everything the approver must see is emitted as data; the
 // headless terminal UI and the desktop app subscribe to the same events.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AssentError, ERROR_CODES, isAssentError, type ErrorCode } from '../../protocol/errors';
 import type { EngineerCertificate, RevocationList, VendorPublicKey } from '../../protocol/identity';
@@ -19,6 +19,7 @@ import type { ChannelMessage } from '../../protocol/wire/messages';
 import type { RelayToPeer } from '../../protocol/wire/relay';
 import type { RulesDigest } from '../../protocol/wire/session';
 import { verifyCertificate } from '../../platform/credentials';
+import { sha256Hex } from '../audit/audit-record';
 import { EncryptedLink, type LinkEnd } from '../../platform/encrypted-link';
 import { RelayConnection } from '../../platform/relay-connection';
 import { ResponderHandshake } from '../../platform/secure-channel';
@@ -111,11 +112,6 @@ type Events = {
   notice: [notice: { code: string; message: string }];
   ended: [end: SessionEnd];
 };
-
-/** Chat is audited by length and digest, never by its text. */
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
 
 const HANDSHAKE_FRAMES = new Set<number>([FRAME_TYPES.handshakeInit, FRAME_TYPES.handshakeFinish]);
 
