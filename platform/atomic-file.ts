@@ -143,8 +143,18 @@ export async function writeFileAtomic(
     if (options.exclusive) {
       // link() fails with EEXIST instead of replacing: no window where a
       // concurrently created target is clobbered.
-      await fsp.link(temp, target);
-      await fsp.unlink(temp);
+      try {
+        await fsp.link(temp, target);
+        await fsp.unlink(temp);
+      } catch (err) {
+        // File systems without hard links (FAT, some network shares): check, then rename.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS')
+          throw err;
+        const existing = await fsp.lstat(target).catch(() => null);
+        if (existing) throw Object.assign(new Error(`${target} exists`), { code: 'EEXIST' });
+        await fsp.rename(temp, target);
+      }
     } else {
       await fsp.rename(temp, target);
     }

@@ -1,6 +1,7 @@
 // Shared steps of every file handler: resolve a requested path under the
 // roots the kind may touch, re-resolve at execute time and insist it is the
 // same canonical target the grant was minted for, and audit the outcome.
+import { MAX_AUDIT_STRING_CHARS } from '../../protocol/audit';
 import { AssentError } from '../../protocol/errors';
 import type { ActionDescription } from '../consent/action';
 import { assertGrantFor } from '../consent/grant';
@@ -64,6 +65,13 @@ export function throwIfStopped(signal: AbortSignal): void {
     throw new AssentError('FILE_TRANSFER_STOPPED', undefined, { cause: signal.reason });
 }
 
+/** Audit strings are bounded (MAX_AUDIT_STRING_CHARS); a very long path is cut, marked with an ellipsis. */
+function bounded(value: string | number | boolean | null): string | number | boolean | null {
+  return typeof value === 'string' && value.length > MAX_AUDIT_STRING_CHARS
+    ? `${value.slice(0, MAX_AUDIT_STRING_CHARS - 1)}…`
+    : value;
+}
+
 /** Appends an audit record of a file action (digests and sizes, never contents). */
 export async function auditFile(
   deps: FileDeps,
@@ -75,6 +83,9 @@ export async function auditFile(
     type,
     sessionId: deps.link.sessionId,
     actor: 'engineer',
-    data: { requestId: context.requestId, ...data },
+    data: {
+      requestId: context.requestId,
+      ...Object.fromEntries(Object.entries(data).map(([k, v]) => [k, bounded(v)])),
+    },
   });
 }
