@@ -1,64 +1,20 @@
 // The relay's pairing state: waiting agents with their codes, paired
-// sessions, forwarding with backpressure, drop and resume, and the heartbeat.
-// Connections reach it only after the upgrade was authenticated (relay.ts),
-// so everything here trusts the identity it is given and validates only what
-// arrives on the sockets. Binary frames are end-to-end ciphertext: forwarded
-// verbatim, counted, never parsed or logged.
-import { randomBytes } from 'node:crypto';
+// sessions, drop and resume, and the heartbeat. Connections reach it only
+// after the upgrade was authenticated (relay.ts), so everything here trusts
+// the identity it is given and validates only what arrives on the sockets.
+// Binary frames are end-to-end ciphertext: forwarded verbatim (pair.ts),
+// counted, never parsed or logged.
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { ERROR_CODES, type ErrorCode } from '../protocol/errors';
-import type { EngineerCertificate } from '../protocol/identity';
 import { MAX_CONTROL_MESSAGE_BYTES } from '../protocol/limits';
-import {
-  PeerToRelay,
-  type PeerInfo,
-  type RelayRole,
-  type RelayToPeer,
-} from '../protocol/wire/relay';
+import { PeerToRelay, type RelayToPeer } from '../protocol/wire/relay';
 import { keyFingerprint } from '../platform/signing';
+import { Connection, forward, Pair, type PeerIdentity, type Seat } from './pair';
 import { SessionCodeBook, type SessionCodeLimits } from './session-codes';
 import type { SessionLog } from './session-log';
 
-/** Who a connection proved to be at the upgrade. */
-export interface PeerIdentity {
-  role: RelayRole;
-  key: string;
-  certificate?: EngineerCertificate;
-}
-
-/** One socket. Kept small: the relay holds 18,000 of these for 9,000 idle pairs. */
-class Connection {
-  alive = true;
-  /** Set when the relay itself ends this connection, so its close is not taken for a drop. */
-  finished = false;
-  code: string | undefined = undefined;
-  seat: Seat | undefined = undefined;
-  constructor(
-    readonly ws: WebSocket,
-    readonly socket: Duplex,
-    readonly identity: PeerIdentity,
-  ) {}
-}
-
-/** One side of a pair; its connection is undefined while that side is away. */
-interface Seat {
-  pair: Pair;
-  identity: PeerIdentity;
-  conn: Connection | undefined;
-  token: string;
-}
-
-interface Pair {
-  id: string;
-  agent: Seat;
-  engineer: Seat;
-  startedAt: number;
-  /** Bytes forwarded, [agent -> engineer, engineer -> agent]. */
-  bytes: [number, number];
-  graceTimer: NodeJS.Timeout | undefined;
-  graceEndsAt: number;
-}
+export type { Connection, PeerIdentity, Seat };
 
 /** What the switchboard needs from the relay. */
 export interface SwitchboardOptions {
@@ -71,7 +27,14 @@ export interface SwitchboardOptions {
   welcome: () => RelayToPeer;
 }
 
-const newToken = (): string => randomBytes(32).toString('base64url');
+/** Why a pair ended, as written to the metadata log. */
+type EndReason = 'leave' | 'closed' | 'grace-expired' | 'protocol-violation' | 'shutdown';
+
+const PEER_LEFT: RelayToPeer = {
+  t: 'peer-left',
+  code: 'RELAY_PEER_GONE',
+  message: ERROR_CODES.RELAY_PEER_GONE.meaning,
+};
 
 /** Waiting agents, pairs and resume tokens of one relay. */
 export class Switchboard {
@@ -84,11 +47,15 @@ export class Switchboard {
 
   constructor(options: SwitchboardOptions) {
     this.#options = options;
+    const codeEnded = (conn: Connection, message: RelayToPeer): void => {
+      conn.code = undefined;
+      conn.send(message);
+    };
     this.#codes = new SessionCodeBook<Connection>(
       options.codes,
       {
-        expired: (conn) => this.#codeEnded(conn, { t: 'code-expired' }),
-        burned: (conn) => this.#codeEnded(conn, { t: 'code-burned' }),
+        expired: (conn) => codeEnded(conn, { t: 'code-expired' }),
+        burned: (conn) => codeEnded(conn, { t: 'code-burned' }),
       },
       options.now,
     );
@@ -134,8 +101,7 @@ export class Switchboard {
 
   /** A newly connected agent: welcome, then a code. */
   admitAgent(ws: WebSocket, socket: Duplex, identity: PeerIdentity): void {
-    const conn = this.#attach(ws, socket, identity);
-    this.#issueCode(conn);
+    this.#issueCode(this.#attach(ws, socket, identity));
   }
 
   /** An engineer that claimed `agent`'s code: pair the two. */
@@ -145,17 +111,7 @@ export class Switchboard {
       this.#finish(conn, 'RELAY_PEER_GONE');
       return;
     }
-    const pair: Pair = {
-      id: randomBytes(12).toString('base64url'),
-      startedAt: this.#options.now(),
-      bytes: [0, 0],
-      graceTimer: undefined,
-      graceEndsAt: 0,
-    } as Pair;
-    pair.agent = { pair, identity: agent.identity, conn: agent, token: '' };
-    pair.engineer = { pair, identity, conn, token: '' };
-    agent.seat = pair.agent;
-    conn.seat = pair.engineer;
+    const pair = new Pair(agent, conn, this.#options.now());
     this.#pairs.add(pair);
     this.#sendPaired(pair);
     this.#log(pair, 'pair-start');
@@ -179,22 +135,23 @@ export class Switchboard {
       stale.seat = undefined;
       stale.ws.terminate();
     }
-    const other = this.#other(seat);
-    if (other.conn) {
-      this.#stopGrace(pair);
+    if (pair.other(seat).conn) {
+      pair.stopGrace();
       this.#sendPaired(pair);
       this.#log(pair, 'pair-resume');
     } else {
-      this.#send(conn, {
-        t: 'peer-away',
-        graceMs: Math.max(0, pair.graceEndsAt - this.#options.now()),
-      });
+      conn.send({ t: 'peer-away', graceMs: Math.max(0, pair.graceEndsAt - this.#options.now()) });
     }
   }
 
   /** Heartbeat tick: terminate connections that missed the previous pong, ping the rest. */
   heartbeat(): void {
     for (const conn of this.#conns) {
+      // A sender the relay itself stopped reading (backpressure) cannot be heard answering.
+      if (conn.ws.isPaused) {
+        conn.alive = true;
+        continue;
+      }
       if (!conn.alive) {
         conn.ws.terminate();
         continue;
@@ -204,7 +161,7 @@ export class Switchboard {
     }
   }
 
-  /** Relay shutdown: every socket is closed with 1001, every pair ends. */
+  /** Relay shutdown: every pair ends, every socket is closed with 1001; returns the sockets. */
   shutdown(): Connection[] {
     this.#codes.clear();
     for (const pair of [...this.#pairs]) this.#endPair(pair, 'shutdown', undefined, false);
@@ -224,11 +181,11 @@ export class Switchboard {
       conn.alive = true;
     });
     ws.on('error', () => {
-      // ws closes the socket itself (1009 oversize, 1002 bad framing): that is the peer's fault.
+      // ws closes the socket itself (1009 oversize, 1002 bad framing): the peer's fault.
       conn.finished = true;
     });
     ws.on('close', (code: number) => this.#onClose(conn, code));
-    this.#send(conn, this.#options.welcome());
+    conn.send(this.#options.welcome());
     return conn;
   }
 
@@ -236,19 +193,13 @@ export class Switchboard {
     if (conn.code) this.#codes.withdraw(conn.code);
     const { code, expiresAt } = this.#codes.issue(conn);
     conn.code = code;
-    this.#send(conn, { t: 'code', code, expiresAt });
-  }
-
-  #codeEnded(conn: Connection, message: RelayToPeer): void {
-    conn.code = undefined;
-    this.#send(conn, message);
+    conn.send({ t: 'code', code, expiresAt });
   }
 
   #onMessage(conn: Connection, data: Buffer, isBinary: boolean): void {
     if (isBinary) {
-      const seat = conn.seat;
-      if (!seat) return this.#violation(conn);
-      this.#forward(conn, seat, data);
+      if (!conn.seat) return this.#violation(conn);
+      this.#bytes += forward(conn, conn.seat, data, this.#options.highWaterBytes);
       return;
     }
     if (data.length > MAX_CONTROL_MESSAGE_BYTES) return this.#violation(conn);
@@ -259,30 +210,14 @@ export class Switchboard {
       return this.#violation(conn);
     }
     if (!parsed.success) return this.#violation(conn);
-    const message = parsed.data;
-    if (message.t === 'new-code') {
+    if (parsed.data.t === 'new-code') {
       if (conn.identity.role !== 'agent' || conn.seat) return this.#violation(conn);
       this.#issueCode(conn);
       return;
     }
-    // leave
+    // leave: for good, no grace period.
     if (conn.seat) this.#endPair(conn.seat.pair, 'leave', conn.seat);
     this.#finish(conn, undefined, 1000);
-  }
-
-  #forward(from: Connection, seat: Seat, data: Buffer): void {
-    const pair = seat.pair;
-    const to = this.#other(seat).conn;
-    // While the other side is away its frames are dropped: the channel restarts with a new handshake on resume.
-    if (!to) return;
-    to.ws.send(data, { binary: true });
-    pair.bytes[seat === pair.agent ? 0 : 1] += data.length;
-    this.#bytes += data.length;
-    if (to.ws.bufferedAmount > this.#options.highWaterBytes && !from.ws.isPaused) {
-      // Stop reading from the sender until the receiver's socket drains: bounded memory per pair.
-      from.ws.pause();
-      to.socket.once('drain', () => from.ws.resume());
-    }
   }
 
   #violation(conn: Connection): void {
@@ -290,10 +225,11 @@ export class Switchboard {
     this.#finish(conn, 'RELAY_PROTOCOL_VIOLATION');
   }
 
+  /** The relay ends a connection, telling it why when there is a code. */
   #finish(conn: Connection, code: ErrorCode | undefined, closeCode?: number): void {
     conn.finished = true;
-    if (code) this.#send(conn, { t: 'error', code, message: ERROR_CODES[code].meaning });
-    conn.ws.close(closeCode ?? ERROR_CODES[code ?? 'RELAY_PEER_GONE'].closeCode ?? 1000, code);
+    if (code) conn.send({ t: 'error', code, message: ERROR_CODES[code].meaning });
+    conn.ws.close(closeCode ?? (code && ERROR_CODES[code].closeCode) ?? 1000, code);
   }
 
   #onClose(conn: Connection, code: number): void {
@@ -301,13 +237,14 @@ export class Switchboard {
     if (conn.code) this.#codes.withdraw(conn.code);
     const seat = conn.seat;
     if (!seat || seat.conn !== conn || !this.#pairs.has(seat.pair)) return;
+    const pair = seat.pair;
     if (code === 1000 || conn.finished) {
-      this.#endPair(seat.pair, code === 1000 ? 'closed' : 'protocol-violation', seat);
+      this.#endPair(pair, code === 1000 ? 'closed' : 'protocol-violation', seat);
       return;
     }
+    // An abnormal close: keep the pair for the grace period.
     seat.conn = undefined;
-    const pair = seat.pair;
-    const other = this.#other(seat).conn;
+    const other = pair.other(seat).conn;
     if (other?.ws.isPaused) other.ws.resume();
     if (!pair.graceTimer) {
       pair.graceEndsAt = this.#options.now() + this.#options.resumeGraceMs;
@@ -316,82 +253,56 @@ export class Switchboard {
         this.#options.resumeGraceMs,
       );
     }
-    if (other) this.#send(other, { t: 'peer-away', graceMs: this.#options.resumeGraceMs });
+    other?.send({ t: 'peer-away', graceMs: this.#options.resumeGraceMs });
   }
 
   /** Ends a pair: the sides still connected (other than `cause`) get peer-left and are closed. */
-  #endPair(pair: Pair, reason: string, cause?: Seat, notify = true): void {
+  #endPair(pair: Pair, reason: EndReason, cause?: Seat, notify = true): void {
     if (!this.#pairs.delete(pair)) return;
-    this.#stopGrace(pair);
+    pair.stopGrace();
     for (const seat of [pair.agent, pair.engineer]) {
       this.#tokens.delete(seat.token);
       const conn = seat.conn;
       if (!conn || seat === cause || !notify) continue;
       conn.finished = true;
-      this.#send(conn, {
-        t: 'peer-left',
-        code: 'RELAY_PEER_GONE',
-        message: ERROR_CODES.RELAY_PEER_GONE.meaning,
-      });
+      conn.send(PEER_LEFT);
       conn.ws.close(ERROR_CODES.RELAY_PEER_GONE.closeCode, 'RELAY_PEER_GONE');
     }
+    const now = this.#options.now();
     this.#options.sessionLog.write({
       event: 'pair-end',
-      at: new Date(this.#options.now()).toISOString(),
+      at: new Date(now).toISOString(),
       pairId: pair.id,
       reason,
-      durationMs: this.#options.now() - pair.startedAt,
+      durationMs: now - pair.startedAt,
       bytes: { agentToEngineer: pair.bytes[0], engineerToAgent: pair.bytes[1] },
     });
   }
 
-  #stopGrace(pair: Pair): void {
-    if (pair.graceTimer) clearTimeout(pair.graceTimer);
-    pair.graceTimer = undefined;
-  }
-
   #sendPaired(pair: Pair): void {
+    pair.rotateTokens(this.#tokens);
     for (const seat of [pair.agent, pair.engineer]) {
-      this.#tokens.delete(seat.token);
-      seat.token = newToken();
-      this.#tokens.set(seat.token, seat);
+      seat.conn?.send({
+        t: 'paired',
+        pairId: pair.id,
+        resumeToken: seat.token,
+        peer: pair.peerInfo(seat),
+      });
     }
-    const agentInfo: PeerInfo = { role: 'agent', deviceKey: pair.agent.identity.key };
-    const engineerInfo: PeerInfo = {
-      role: 'engineer',
-      certificate: pair.engineer.identity.certificate!,
-    };
-    for (const [seat, peer] of [
-      [pair.agent, engineerInfo],
-      [pair.engineer, agentInfo],
-    ] as const) {
-      if (seat.conn)
-        this.#send(seat.conn, { t: 'paired', pairId: pair.id, resumeToken: seat.token, peer });
-    }
-  }
-
-  #other(seat: Seat): Seat {
-    return seat === seat.pair.agent ? seat.pair.engineer : seat.pair.agent;
-  }
-
-  #send(conn: Connection, message: RelayToPeer): void {
-    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(message));
   }
 
   #log(pair: Pair, event: 'pair-start' | 'pair-resume'): void {
-    const cert = pair.engineer.identity.certificate!;
+    const cert = pair.engineer.identity.certificate;
     this.#options.sessionLog.write({
       event,
       at: new Date(this.#options.now()).toISOString(),
       pairId: pair.id,
       agentKey: keyFingerprint(pair.agent.identity.key),
       engineer: {
-        name: cert.name,
-        serial: cert.serial,
-        fingerprint: keyFingerprint(cert.publicKey),
+        name: cert?.name ?? '',
+        serial: cert?.serial ?? '',
+        fingerprint: keyFingerprint(pair.engineer.identity.key),
       },
     });
   }
 }
-
-export type { Connection as SwitchboardConnection, Seat as SwitchboardSeat };

@@ -19,18 +19,13 @@ import { verifyAuthHeaders } from '../platform/relay-auth';
 import type { NonceCache } from './nonce-cache';
 import type { RevocationSource } from './revocation-source';
 import type { SourceLimiter } from './source-limiter';
-import type {
-  PeerIdentity,
-  Switchboard,
-  SwitchboardConnection,
-  SwitchboardSeat,
-} from './switchboard';
+import type { Connection, PeerIdentity, Seat, Switchboard } from './switchboard';
 
 /** Where an authenticated upgrade goes. */
 export type Admission =
   | { kind: 'agent'; identity: PeerIdentity }
-  | { kind: 'join'; identity: PeerIdentity; agent: SwitchboardConnection }
-  | { kind: 'resume'; identity: PeerIdentity; seat: SwitchboardSeat };
+  | { kind: 'join'; identity: PeerIdentity; agent: Connection }
+  | { kind: 'resume'; identity: PeerIdentity; seat: Seat };
 
 /** The relay state the gate consults. */
 export interface GateContext {

@@ -84,3 +84,35 @@ describe('relay backpressure', () => {
     expect(maxQueued).toBeLessThanOrEqual(RELAY_HIGH_WATER_BYTES + 2 * FRAME_BYTES);
   });
 });
+
+describe('relay backpressure and the heartbeat', () => {
+  it('a sender the relay paused is not cut for unheard pongs; the dead reader is', async () => {
+    relay = await startRelay(vendor, { heartbeatIntervalMs: 400 });
+    const pair = await pairUp(relay, vendor);
+    peers.push(pair.agent, pair.engineer);
+    // The engineer stops reading: it hears neither frames nor pings, like a dead peer.
+    pair.engineer.ws.pause();
+    const frame = randomBytes(FRAME_BYTES);
+    let stop = false;
+    const writing = (async () => {
+      while (!stop && pair.agent.ws.readyState === pair.agent.ws.OPEN) {
+        if (pair.agent.ws.bufferedAmount > 4 * FRAME_BYTES) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          continue;
+        }
+        pair.agent.ws.send(frame, { binary: true });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    expect((await pair.agent.next('peer-away', 10_000)).graceMs).toBeGreaterThan(0);
+    stop = true;
+    await writing;
+    // The relay cut the engineer; its client sees that once it reads again.
+    pair.engineer.ws.resume();
+    expect((await pair.engineer.closed).code).toBe(1006);
+    // Several more heartbeats: the writer, resumed once its reader was gone, still answers them.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(pair.agent.ws.readyState).toBe(pair.agent.ws.OPEN);
+    expect(relay.stats()).toMatchObject({ connections: 1, pairs: 1 });
+  });
+});

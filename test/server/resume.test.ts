@@ -155,7 +155,7 @@ describe('drop and resume', () => {
   });
 
   it('the heartbeat terminates a peer that stops answering pings', async () => {
-    relay = await startRelay(vendor, { heartbeatIntervalMs: 60 });
+    relay = await startRelay(vendor, { heartbeatIntervalMs: 300 });
     const pair = await pairUp(relay, vendor);
     peers.push(pair.agent, pair.engineer);
     const { peer: mute } = await connectAgent(relay, generateSigningKeyPair(), { autoPong: false });
@@ -170,7 +170,7 @@ describe('drop and resume', () => {
   });
 
   it('a dead paired peer is cut by the heartbeat and its partner is told it is away', async () => {
-    relay = await startRelay(vendor, { heartbeatIntervalMs: 60 });
+    relay = await startRelay(vendor, { heartbeatIntervalMs: 300 });
     const pair = await pairUp(relay, vendor, { client: {} });
     peers.push(pair.agent, pair.engineer);
     // Stop reading on the engineer: its pongs never leave, as with a dead network.
