@@ -128,6 +128,17 @@ export const de: Catalogue = {
       'Die Schaltflächen werden gleich aktiv, damit kein Tastendruck versehentlich etwas freigibt.',
     failed: 'Ihre Entscheidung konnte nicht gespeichert werden: {{message}}',
   },
+  detail: {
+    offset: 'Ab Byte',
+    limit: 'Höchstens',
+    sort: 'Sortiert nach',
+    order: 'Reihenfolge',
+    name: 'Namensmuster',
+    content: 'Gesuchter Text',
+    maxResults: 'Höchstens Treffer',
+    timeoutMs: 'Zeitlimit (ms)',
+    id: 'Eintrag',
+  },
   kind: {
     'file.list': 'Ordner auflisten',
     'file.stat': 'Dateidetails ansehen',

@@ -133,6 +133,17 @@ export const en = {
     armed: 'Buttons are active in a moment, so that no key press approves by accident.',
     failed: 'Your decision could not be recorded: {{message}}',
   },
+  detail: {
+    offset: 'Starting at byte',
+    limit: 'At most',
+    sort: 'Sorted by',
+    order: 'Order',
+    name: 'Name pattern',
+    content: 'Text to find',
+    maxResults: 'Results at most',
+    timeoutMs: 'Time limit (ms)',
+    id: 'Item',
+  },
   kind: {
     'file.list': 'List a folder',
     'file.stat': 'Look at file details',

@@ -127,6 +127,17 @@ export const fr: Catalogue = {
     armed: 'Les boutons s’activent dans un instant, pour qu’aucune touche n’approuve par mégarde.',
     failed: 'Votre décision n’a pas pu être enregistrée : {{message}}',
   },
+  detail: {
+    offset: 'À partir de l’octet',
+    limit: 'Au plus',
+    sort: 'Trié par',
+    order: 'Ordre',
+    name: 'Motif du nom',
+    content: 'Texte à chercher',
+    maxResults: 'Résultats au plus',
+    timeoutMs: 'Délai maximal (ms)',
+    id: 'Élément',
+  },
   kind: {
     'file.list': 'Lister un dossier',
     'file.stat': 'Voir les détails d’un fichier',

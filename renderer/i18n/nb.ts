@@ -126,6 +126,17 @@ export const nb: Catalogue = {
     armed: 'Knappene blir aktive om et øyeblikk, så ingen tastetrykk godkjenner noe ved et uhell.',
     failed: 'Avgjørelsen din kunne ikke lagres: {{message}}',
   },
+  detail: {
+    offset: 'Fra byte',
+    limit: 'Høyst',
+    sort: 'Sortert etter',
+    order: 'Rekkefølge',
+    name: 'Navnemønster',
+    content: 'Tekst å søke etter',
+    maxResults: 'Høyst antall treff',
+    timeoutMs: 'Tidsgrense (ms)',
+    id: 'Element',
+  },
   kind: {
     'file.list': 'Vise innholdet i en mappe',
     'file.stat': 'Se fildetaljer',

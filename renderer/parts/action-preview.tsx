@@ -74,7 +74,7 @@ function ChangeView({ change }: { change: FileChange }) {
 }
 
 export function ActionPreviewView({ preview }: { preview: ActionPreview }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { command, fix } = preview;
   return (
     <div className="preview">
@@ -126,7 +126,7 @@ export function ActionPreviewView({ preview }: { preview: ActionPreview }) {
         )}
         {preview.details !== undefined &&
           Object.entries(preview.details).map(([key, value]) => (
-            <Fact key={key} label={key}>
+            <Fact key={key} label={i18n.exists(`detail.${key}`) ? t(`detail.${key}`) : key}>
               {String(value)}
             </Fact>
           ))}
