@@ -86,6 +86,22 @@ describe('relay authentication at the upgrade', () => {
     expect(relay.stats().connections).toBe(0);
   });
 
+  it('answers 503 RELAY_FULL at the connection limit and 426 to plain HTTP', async () => {
+    relay = await startRelay(vendor, { maxConnections: 1 });
+    peers.push(
+      expectPeer(
+        await open(relay.url, RELAY_PATHS.agent, headersFor('agent', generateSigningKeyPair(), '')),
+      ),
+    );
+    const full = expectRefusal(
+      await open(relay.url, RELAY_PATHS.agent, headersFor('agent', generateSigningKeyPair(), '')),
+    );
+    expect([full.status, full.body.code]).toEqual([503, 'RELAY_FULL']);
+    const response = await fetch(relay.url.replace('ws:', 'http:') + RELAY_PATHS.agent);
+    expect(response.status).toBe(426);
+    expect(((await response.json()) as { code: string }).code).toBe('RELAY_BAD_REQUEST');
+  });
+
   it('refuses a replayed proof (same nonce) even within the skew window', async () => {
     relay = await startRelay(vendor);
     const headers = headersFor('agent', generateSigningKeyPair(), '');
