@@ -9,6 +9,15 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (bench/support/ is two levels down). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * Node flags that make a bench process write a CPU profile when
+ * ASSENT_BENCH_CPU_PROF names a directory (NODE_OPTIONS refuses --cpu-prof).
+ */
+export function profileFlags(): string[] {
+  const dir = process.env['ASSENT_BENCH_CPU_PROF'];
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+}
+
 /** A message a child reports. */
 export type ChildEvent = { ev: string } & Record<string, unknown>;
 
@@ -35,11 +44,15 @@ export class BenchChild {
 
   /** Starts `script` (relative to the repository root) with `args`. */
   static start(script: string, args: readonly string[] = [], env?: NodeJS.ProcessEnv): BenchChild {
-    const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bin/run-ts.js'), script, ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: env ?? process.env,
-    });
+    const child = spawn(
+      process.execPath,
+      [...profileFlags(), resolve(REPO_ROOT, 'bin/run-ts.js'), script, ...args],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        env: env ?? process.env,
+      },
+    );
     return new BenchChild(child);
   }
 

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { profileFlags, REPO_ROOT } from './bench-child';
 
 /** True when this process already runs under the private keyring. */
 export function hasPrivateKeyring(): boolean {
@@ -39,9 +40,10 @@ export async function runUnderPrivateKeyring(
   // gnome-keyring-daemon reads the login password on stdin; --unlock creates
   // and unlocks the default collection with it.
   const script = `printf '%s' assent-bench-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
-exec node bin/run-ts.js ${[entry, ...args].map(quote).join(' ')}`;
+exec node ${[...profileFlags(), 'bin/run-ts.js', entry, ...args].map(quote).join(' ')}`;
   try {
     const child = spawn('dbus-run-session', ['--', 'sh', '-c', script], {
+      cwd: REPO_ROOT,
       stdio: 'inherit',
       env: {
         ...process.env,

@@ -2,7 +2,7 @@
 // 127.0.0.1 with a free port, stopped with SIGTERM (killed if it lingers).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { REPO_ROOT } from './bench-child';
+import { profileFlags, REPO_ROOT } from './bench-child';
 
 /** A running relay process. */
 export interface RelayProcess {
@@ -19,6 +19,7 @@ export async function startRelayProcess(
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...profileFlags(),
       resolve(REPO_ROOT, 'bin/assent-relay.js'),
       '--host',
       '127.0.0.1',

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { SEND_HIGH_WATER_BYTES } from '../../platform/relay-connection';
 import { MAX_FRAME_BYTES, MAX_PLAINTEXT_BYTES } from '../../protocol/limits';
 import { BenchChild } from './bench-child';
+import { pacedRoundTrips } from './round-trips';
 
 /** A connected client and its sink process. */
 export interface WsReference {
@@ -60,12 +61,10 @@ export async function startWsReference(): Promise<WsReference> {
         await sink.next('received', 600_000);
         return bytes / ((performance.now() - t0) / 1000);
       },
-      async roundTrips(count, warmup, intervalMs, size) {
-        const times: number[] = [];
-        for (let i = 0; i < warmup + count; i++) {
+      roundTrips: (count, warmup, intervalMs, size) =>
+        pacedRoundTrips(count, warmup, intervalMs, (i) => {
           const text = `${String(i).padStart(8, '0')}${'x'.repeat(Math.max(0, size - 8))}`;
-          const t0 = performance.now();
-          await new Promise<void>((resolve) => {
+          return new Promise<void>((resolve) => {
             const onMessage = (data: Buffer, isBinary: boolean): void => {
               if (isBinary || data.toString('utf8') !== text) return;
               socket.off('message', onMessage);
@@ -74,12 +73,7 @@ export async function startWsReference(): Promise<WsReference> {
             socket.on('message', onMessage);
             socket.send(text);
           });
-          const elapsed = performance.now() - t0;
-          if (i >= warmup) times.push(elapsed);
-          if (elapsed < intervalMs) await new Promise((r) => setTimeout(r, intervalMs - elapsed));
-        }
-        return times;
-      },
+        }),
       async close() {
         socket.terminate();
         await sink.stop();
