@@ -12,6 +12,7 @@ import { AssentError } from '../../protocol/errors';
 import type { FixApplyResult } from '../../protocol/fixes';
 import { fileSystemError, syncDirectory } from '../../platform/atomic-file';
 import { requireCheck } from './checks';
+import { syncFiles } from './concurrency';
 import { withFixLock } from './fix-lock';
 import {
   fixTrust,
@@ -82,24 +83,28 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
   const trust = fixTrust(options.trust, registry);
   const header = await verifyFixHeader(options.packagePath, trust, signal);
   const manifest = header.manifest;
-  const target = await inspectTarget(manifest);
-  if (
-    options.expectedTargetDigest !== undefined &&
-    targetDigest(target) !== options.expectedTargetDigest
-  )
-    throw new AssentError(
-      'FIX_TARGET_CHANGED',
-      'The target files changed since the fix was approved; ask again.',
-    );
+  // Conflicts are found before anything is written (the old files are hashed again below, in parallel with staging).
+  await inspectTarget(manifest, { hash: false });
   const workDir = await chooseWorkDir(dataDir, manifest.targetRoot, manifest.id);
   let journaled = false;
   let record: InstalledFix | undefined;
   try {
-    const verified = await verifyFixPackage(options.packagePath, trust, {
-      stageDir: join(workDir, 'staged'),
-      signal,
-      progress: (done, total) => options.progress?.(done, total, 'staging'),
-    });
+    const [verified, hashedTarget] = await settleBoth(
+      verifyFixPackage(options.packagePath, trust, {
+        stageDir: join(workDir, 'staged'),
+        signal,
+        progress: (done, total) => options.progress?.(done, total, 'staging'),
+      }),
+      inspectTarget(manifest),
+    );
+    if (
+      options.expectedTargetDigest !== undefined &&
+      targetDigest(hashedTarget) !== options.expectedTargetDigest
+    )
+      throw new AssentError(
+        'FIX_TARGET_CHANGED',
+        'The target files changed since the fix was approved; ask again.',
+      );
     if (verified.manifestSha256 !== header.manifestSha256)
       throw new AssentError('FIX_PACKAGE_INVALID', 'The fix package changed while it was applied.');
     if (options.expectedSha256 !== undefined && verified.packageSha256 !== options.expectedSha256)
@@ -107,6 +112,8 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
         'FIX_UPLOAD_INVALID',
         'The fix package is not the one that was approved.',
       );
+    // Staged bytes must be durable before a rename can expose them (fsynced together: see concurrency.ts).
+    await syncFiles([...verified.staged.values()]);
     await syncDirectory(join(workDir, 'staged'));
     await step('staged');
     await requireCheck('pre', manifest.preCheck, manifest, signal);
@@ -120,7 +127,7 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
       description: manifest.description,
       targetRoot: manifest.targetRoot,
       workDir,
-      createdDirs: [...target.createDirs],
+      createdDirs: [...hashedTarget.createDirs],
       installedAt: new Date().toISOString(),
       approvedBy: options.approvedBy,
       signer: verified.signer.name,
@@ -130,7 +137,7 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
       files: manifest.files.map((entry, i) => ({
         path: entry.path,
         op: entry.op,
-        oldSha256: target.files[i]!.sha256 ?? null,
+        oldSha256: hashedTarget.files[i]!.sha256 ?? null,
         newSha256: entry.op === 'remove' ? null : entry.sha256,
         backup: entry.op === 'add' ? null : join(workDir, 'backup', String(i)),
         staged: entry.op === 'remove' ? null : verified.staged.get(i)!,
@@ -214,6 +221,14 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
       data: { id: manifest.supersedes, by: manifest.id },
     });
   return result;
+}
+
+/** Both results, or the first failure once both have finished (nothing keeps writing after a failure). */
+async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }
 
 /** Backs up (link or rename into the work dir) and swaps every file; one rename per file. */

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { AssentError } from '../../protocol/errors';
 import { syncDirectory, writeFileAtomic } from '../../platform/atomic-file';
+import { FIX_IO_CONCURRENCY, mapLimit } from './concurrency';
 import { InstalledFix, type FixFileRecord } from './registry';
 import { hashFile } from './target-state';
 
@@ -70,12 +71,12 @@ async function exists(path: string): Promise<boolean> {
 export async function targetMatches(fix: InstalledFix): Promise<'old' | 'new' | 'mixed'> {
   let old = true;
   let neu = true;
-  for (const file of fix.files) {
+  await mapLimit(fix.files, FIX_IO_CONCURRENCY, async (file) => {
     const absolute = join(fix.targetRoot, file.path);
     const actual = (await exists(absolute)) ? await hashFile(absolute) : null;
     if (actual !== file.oldSha256) old = false;
     if (actual !== file.newSha256) neu = false;
-  }
+  });
   return old ? 'old' : neu ? 'new' : 'mixed';
 }
 
@@ -86,7 +87,6 @@ async function restoreFile(root: string, file: FixFileRecord): Promise<void> {
     await fsp.rename(file.backup, absolute);
     // Same inode on both names (crash between link and swap): rename is then a no-op.
     await fsp.rm(file.backup, { force: true });
-    await syncDirectory(dirname(absolute));
     return;
   }
   if (file.oldSha256 === null && (await exists(absolute))) {
@@ -96,7 +96,6 @@ async function restoreFile(root: string, file: FixFileRecord): Promise<void> {
         `${file.path} was changed by someone else; it was left in place.`,
       );
     await fsp.unlink(absolute);
-    await syncDirectory(dirname(absolute));
   }
 }
 
@@ -115,6 +114,11 @@ export async function restoreOld(
       await restoreFile(fix.targetRoot, fix.files[i]!);
       await onFile?.(fix.files.length - 1 - i);
     }
+    // Each rename is atomic on its own; the directories are made durable once, before the journal is cleared.
+    const dirs = new Set(fix.files.map((f) => dirname(join(fix.targetRoot, f.path))));
+    await mapLimit([...dirs], FIX_IO_CONCURRENCY, async (dir) => {
+      if (await exists(dir)) await syncDirectory(dir);
+    });
     for (const dir of [...fix.createdDirs].reverse()) {
       try {
         await fsp.rmdir(dir);

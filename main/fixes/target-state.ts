@@ -8,6 +8,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { AssentError } from '../../protocol/errors';
 import type { FixManifest } from '../../protocol/fixes';
+import { FIX_IO_CONCURRENCY, mapLimit } from './concurrency';
 import { collisionKey } from './fix-paths';
 
 /** Top-level name inside a target root the agent keeps its work in when the data dir is on another file system. */
@@ -70,12 +71,16 @@ export async function checkTargetRoot(root: string): Promise<void> {
 }
 
 /**
- * Inspects the target for `manifest` without changing anything. Throws
+ * Inspects the target for `manifest` without changing anything (hashing the
+ * existing files unless `hash: false`). Throws
  * FIX_TARGET_CONFLICT when a file to add exists, a file to replace or remove
  * is missing or not a regular file, or a directory on the way is a link or a
  * file.
  */
-export async function inspectTarget(manifest: FixManifest): Promise<TargetState> {
+export async function inspectTarget(
+  manifest: FixManifest,
+  options: { hash?: boolean } = {},
+): Promise<TargetState> {
   const root = manifest.targetRoot;
   await checkTargetRoot(root);
   const dirState = new Map<string, 'dir' | 'missing'>();
@@ -135,10 +140,13 @@ export async function inspectTarget(manifest: FixManifest): Promise<TargetState>
       absolute,
       exists: true,
       size: st.size,
-      sha256: await hashFile(absolute),
     });
   }
-  return { files, createDirs };
+  if (options.hash === false) return { files, createDirs };
+  const hashed = await mapLimit(files, FIX_IO_CONCURRENCY, async (f) =>
+    f.exists ? { ...f, sha256: await hashFile(f.absolute) } : f,
+  );
+  return { files: hashed, createDirs };
 }
 
 /** sha256 of what the target holds for the fix's files (path and hash, or null when absent): bound by the grant. */

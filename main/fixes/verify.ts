@@ -8,6 +8,7 @@
 // under names chosen by the agent (the manifest index), never by the archive.
 import { createHash } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import { AssentError } from '../../protocol/errors';
 import {
@@ -199,12 +200,21 @@ async function consume(
     );
 }
 
+/** Bytes gathered before one write to a staged file (tar entries arrive in small chunks). */
+const STAGE_WRITE_BYTES = 1024 * 1024;
+
+async function writeFully(handle: FileHandle, chunks: Buffer[]): Promise<void> {
+  const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  let off = 0;
+  while (off < data.length) off += (await handle.write(data, off, data.length - off)).bytesWritten;
+}
+
 async function stageFile(
   path: string,
   mode: number,
   body: (sink: { write(chunk: Buffer): Promise<void> }) => Promise<void>,
 ): Promise<void> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await fsp.open(
       path,
@@ -214,20 +224,22 @@ async function stageFile(
   } catch (err) {
     throw fileSystemError(err, 'staging a fix file');
   }
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   try {
     await body({
       write: async (chunk) => {
-        try {
-          let off = 0;
-          while (off < chunk.length)
-            off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
-        } catch (err) {
-          throw fileSystemError(err, 'staging a fix file');
-        }
+        pending.push(Buffer.from(chunk));
+        pendingBytes += chunk.length;
+        if (pendingBytes < STAGE_WRITE_BYTES) return;
+        const batch = pending;
+        pending = [];
+        pendingBytes = 0;
+        await writeFully(handle, batch);
       },
     });
+    if (pendingBytes > 0) await writeFully(handle, pending);
     await handle.chmod(mode);
-    await handle.sync();
   } catch (err) {
     throw fileSystemError(err, 'staging a fix file');
   } finally {

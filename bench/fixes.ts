@@ -1,0 +1,124 @@
+// Benchmark (not a test), issue 5: verify + apply of a 100 MiB fix of 1,000
+// files, and its rollback, against a plain `tar -x` of the same payload in
+// the same run. Target: apply within 3× of `tar -x` despite the second
+// verification pass, staging, backups and fsync. `tar -x` neither verifies
+// nor fsyncs, so the ratio is the price of those guarantees.
+//
+//   node bin/run-ts.js bench/fixes.ts   (ASSENT_BENCH_FIX_MIB=20 for a quick run)
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, promises as fsp, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildFixPackage, signFixPackage } from '../console/fixes/package-writer';
+import { applyFix } from '../main/fixes/apply';
+import { fixTrust, type FixTrustBase } from '../main/fixes/fix-types';
+import { loadRegistry } from '../main/fixes/registry';
+import { rollbackFix } from '../main/fixes/rollback';
+import { verifyFixPackage } from '../main/fixes/verify';
+import { generateSigningKeyPair } from '../platform/signing';
+
+const MIB = 1024 * 1024;
+const TOTAL = Number(process.env['ASSENT_BENCH_FIX_MIB'] ?? 100) * MIB;
+const FILES = 1000;
+const ROUNDS = 3;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+const mibs = (bytes: number, millis: number) =>
+  `${(bytes / MIB / (millis / 1000)).toFixed(0)} MiB/s`;
+
+async function writeFiles(dir: string, size: number): Promise<void> {
+  for (let i = 0; i < FILES; i++) {
+    const sub = join(dir, `d${Math.floor(i / 100)}`);
+    if (i % 100 === 0) await fsp.mkdir(sub, { recursive: true });
+    await fsp.writeFile(join(sub, `f${i}.bin`), randomBytes(size));
+  }
+}
+
+/** Prints figures for apply and rollback against `tar -x`. */
+export async function run(): Promise<void> {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'assent-bench-fixes-')));
+  try {
+    const size = Math.floor(TOTAL / FILES);
+    const target = join(root, 'target');
+    const payload = join(root, 'payload');
+    const dataDir = join(root, 'data');
+    await fsp.mkdir(dataDir);
+    await writeFiles(target, size);
+    await writeFiles(payload, size);
+    const key = generateSigningKeyPair();
+    const pkg = join(root, 'bench.assentfix');
+    let t0 = process.hrtime.bigint();
+    await buildFixPackage(
+      payload,
+      {
+        id: 'BENCH-1',
+        product: 'bench',
+        version: '1.0.0',
+        fixKind: 'permanent',
+        description: 'benchmark payload',
+        targetRoot: target,
+        minAgentVersion: '0.1.0',
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+      pkg,
+    );
+    const buildMs = ms(t0);
+    t0 = process.hrtime.bigint();
+    await signFixPackage(pkg, key, 'bench', ['installer']);
+    const signMs = ms(t0);
+    const plainTar = join(root, 'payload.tar');
+    spawnSync('tar', ['-cf', plainTar, '-C', payload, '.'], { stdio: 'inherit' });
+    const trust: FixTrustBase = {
+      signers: [{ name: 'bench', publicKey: key.publicKey }],
+      agentVersion: '1.0.0',
+    };
+
+    const tarMs: number[] = [];
+    const applyMs: number[] = [];
+    const rollbackMs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const out = join(root, `tar-x-${round}`);
+      await fsp.mkdir(out);
+      t0 = process.hrtime.bigint();
+      const tar = spawnSync('tar', ['-xf', plainTar, '-C', out]);
+      tarMs.push(ms(t0));
+      if (tar.status !== 0) throw new Error(`tar -x failed: ${String(tar.stderr)}`);
+      rmSync(out, { recursive: true, force: true });
+
+      t0 = process.hrtime.bigint();
+      await verifyFixPackage(pkg, fixTrust(trust, await loadRegistry(dataDir)));
+      await applyFix({ dataDir, packagePath: pkg, trust, approvedBy: 'bench' });
+      applyMs.push(ms(t0));
+
+      t0 = process.hrtime.bigint();
+      await rollbackFix({ dataDir, id: 'BENCH-1', by: 'bench' });
+      rollbackMs.push(ms(t0));
+    }
+    const tar = median(tarMs);
+    const apply = median(applyMs);
+    const rollback = median(rollbackMs);
+    console.log(
+      `fixes: ${FILES} files, ${(TOTAL / MIB).toFixed(0)} MiB, median of ${ROUNDS} rounds`,
+    );
+    console.log(
+      `  build ${buildMs.toFixed(0)} ms, sign ${signMs.toFixed(0)} ms (console side, once)`,
+    );
+    console.log(`  tar -x (reference)      ${tar.toFixed(0).padStart(6)} ms  ${mibs(TOTAL, tar)}`);
+    console.log(
+      `  verify + apply          ${apply.toFixed(0).padStart(6)} ms  ${mibs(TOTAL, apply)}  ratio ${(apply / tar).toFixed(2)}× tar -x (target ≤ 3×) ${apply / tar <= 3 ? 'OK' : 'MISSED'}`,
+    );
+    console.log(
+      `  rollback                ${rollback.toFixed(0).padStart(6)} ms  ${mibs(TOTAL, rollback)}  ratio ${(rollback / tar).toFixed(2)}× tar -x`,
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** `node bin/run-ts.js bench/fixes.ts` */
+export async function main(): Promise<number> {
+  await run();
+  return 0;
+}
