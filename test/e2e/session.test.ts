@@ -1,5 +1,6 @@
 // The session screens end to end: get help, the code, the request with the
 // security code, accept and refuse; plus the accessibility scan.
+import { readFileSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DesktopApp, DesktopFixture } from './support/desktop-harness';
@@ -80,7 +81,31 @@ describe('session request', () => {
     await page.getByRole('button', { name: 'End session' }).click();
     expect((await ended).code).toBe('SESSION_ENDED');
     await expect.poll(() => page.getByTestId('phase').textContent()).toBe('Session ended');
-  });
+
+    // History: the session from the audit log, the chain verified, the month exported.
+    await page.getByRole('button', { name: 'History' }).click();
+    await expect
+      .poll(() => page.getByTestId('audit-verify').textContent())
+      .toMatch(/^The audit log is intact \(\d+ records checked\)\.$/);
+    await expect.poll(() => page.locator('table.data tbody tr').count()).toBe(1);
+    expect(await page.locator('table.data tbody tr').textContent()).toContain('T-4711');
+    expect(await seriousViolations(app)).toEqual([]);
+    await app.screenshot('07-history');
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    const csvFile = await (await download).path();
+    const csv = readFileSync(csvFile, 'utf8').split('\r\n');
+    expect(csv[0]).toMatch(/^session,start,end,duration_minutes,engineer,/);
+    expect(csv[1]).toContain('Erin Engineer');
+    expect(csv[1]).toContain('T-4711');
+
+    // Ground rules: the rules in force, readable.
+    await page.getByRole('button', { name: 'Ground rules' }).click();
+    await page.getByRole('heading', { name: 'Acme support for Example Corp' }).waitFor();
+    expect(await page.getByText('Countersigned by Ada Admin', { exact: false }).count()).toBe(1);
+    expect(await seriousViolations(app)).toEqual([]);
+    await app.screenshot('08-ground-rules');
+  }, 60_000);
 
   it('refuses, and the engineer gets a clear refusal', async () => {
     app = await DesktopApp.open(fixture);
