@@ -13,10 +13,10 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { EngineerCertificate } from '../protocol/identity';
 import { MAX_FRAME_BYTES } from '../protocol/limits';
 import { RELAY_PATHS, RelayToPeer } from '../protocol/wire/relay';
+import { issueCertificate } from '../platform/credentials';
 import { buildAuthHeaders } from '../platform/relay-auth';
 import { generateSigningKeyPair, type SigningKeyPair } from '../platform/signing';
 import { createRelay } from '../server/relay';
-import { certify } from '../test/server/test-credentials';
 
 const DEFAULT_STEPS = [1000, 9000];
 const TARGET_MIB = 250;
@@ -196,7 +196,17 @@ export async function run(steps: number[] = DEFAULT_STEPS): Promise<void> {
   const vendor = generateSigningKeyPair();
   const engineers: Engineer[] = Array.from({ length: 50 }, () => {
     const key = generateSigningKeyPair();
-    return { key, certificate: certify(vendor, key.publicKey) };
+    return {
+      key,
+      certificate: issueCertificate(vendor.privateKey, {
+        vendor: 'Bench Vendor',
+        name: 'Bench Engineer',
+        email: 'bench@vendor.example',
+        roles: ['engineer'],
+        publicKey: key.publicKey,
+        days: 1,
+      }),
+    };
   });
   console.log(
     `relay memory: idle paired sessions, target ${steps.at(-1)} pairs under ${TARGET_MIB} MiB RSS`,

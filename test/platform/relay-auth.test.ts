@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { isAssentError } from '../../protocol/errors';
 import { AUTH_MAX_SKEW_MS } from '../../protocol/limits';
 import { AUTH_HEADERS, RELAY_PATHS } from '../../protocol/wire/relay';
+import { issueCertificate } from '../../platform/credentials';
 import { buildAuthHeaders, verifyAuthHeaders } from '../../platform/relay-auth';
 import { generateSigningKeyPair } from '../../platform/signing';
-import { certify } from '../server/test-credentials';
 
 const code = '0123456789';
 const token = 'A'.repeat(43);
@@ -12,7 +12,14 @@ const token = 'A'.repeat(43);
 function engineer() {
   const vendor = generateSigningKeyPair();
   const key = generateSigningKeyPair();
-  const certificate = certify(vendor, key.publicKey);
+  const certificate = issueCertificate(vendor.privateKey, {
+    vendor: 'V',
+    name: 'Erin',
+    email: 'erin@v.example',
+    roles: ['engineer'],
+    publicKey: key.publicKey,
+    days: 1,
+  });
   return { key, certificate };
 }
 

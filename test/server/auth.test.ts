@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAssentError } from '../../protocol/errors';
 import { AUTH_HEADERS, RELAY_PATHS } from '../../protocol/wire/relay';
-import { generateSigningKeyPair } from '../../platform/signing';
+import { signRevocationList } from '../../platform/credentials';
+import { generateSigningKeyPair, type SigningKeyPair } from '../../platform/signing';
 import type { Relay } from '../../server/relay';
 import { REVOCATIONS_FILE } from '../../server/revocation-source';
 import {
@@ -19,7 +20,6 @@ import {
   terminateAll,
   type Peer,
 } from './relay-harness';
-import { revocationList } from './test-credentials';
 
 const vendor = makeVendor();
 let relay: Relay | undefined;
@@ -33,6 +33,10 @@ afterEach(async () => {
   dir?.cleanup();
   dir = undefined;
 });
+
+function revocationList(vendorKey: SigningKeyPair, serials: string[], sequence: number) {
+  return signRevocationList(vendorKey.privateKey, serials, sequence);
+}
 
 /** An agent waiting with a code, to give engineers something real to join. */
 async function waitingCode(r: Relay): Promise<string> {

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { WebSocket, type ClientOptions } from 'ws';
 import type { EngineerCertificate } from '../../protocol/identity';
 import { RELAY_PATHS, RelayToPeer, type RelayRole } from '../../protocol/wire/relay';
+import { issueCertificate } from '../../platform/credentials';
 import { buildAuthHeaders } from '../../platform/relay-auth';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../platform/signing';
-import { certify } from './test-credentials';
 import { createRelay, type Relay, type RelayOptions } from '../../server/relay';
 
 /** A vendor with its signing key; issues engineer credentials. */
@@ -28,7 +28,15 @@ export function makeVendor(): TestVendor {
     key,
     engineer(options = {}) {
       const engineerKey = generateSigningKeyPair();
-      const certificate = certify(key, engineerKey.publicKey, options);
+      const certificate = issueCertificate(key.privateKey, {
+        vendor: 'Example Vendor',
+        name: options.name ?? 'Erin Engineer',
+        email: 'erin@vendor.example',
+        roles: ['engineer'],
+        publicKey: engineerKey.publicKey,
+        days: options.days ?? 30,
+        ...(options.now ? { now: options.now } : {}),
+      });
       return { key: engineerKey, certificate };
     },
   };
