@@ -66,7 +66,7 @@ export function createSessionServices(deps: ServiceDeps, link: PeerLink): AgentS
   return {
     engine,
     terminals,
-    consent: consentConsole(engine, promptLines),
+    consent: consentConsole(engine, (prompt) => promptLines(prompt, { keys: false })),
     handle(message: ChannelMessage) {
       if (router.routes(message)) {
         void router.handle(message);

@@ -2,10 +2,10 @@
 // allow / allow-session / deny, grants and revoke. The scope of an
 // allow-session decision is built from the prompted action itself (its kind,
 // its folder or command name), so a typed command can only narrow it.
-import { dirname } from 'node:path';
 import { AssentError } from '../../protocol/errors';
 import type { ConsentDecision, ConsentScope } from '../../protocol/consent';
 import type { ConsentEngine, ConsentNotice, ConsentPrompt } from '../consent/consent-engine';
+import { suggestedScope } from '../consent/prompt-text';
 
 /** What the headless UI needs from the consent engine. */
 export interface ConsentConsole {
@@ -55,25 +55,26 @@ export function parseDecisionCommand(
   return { index, decision };
 }
 
-/** The scope an allow-session decision gets: same kind, the action's folder or command name. */
+/**
+ * The scope an allow-session decision gets: the consent engine's suggestion
+ * for the prompted action (same kind, its folder, its single command name or
+ * product), optionally narrowed to `--under`, a lifetime and a use count.
+ */
 export function scopeFor(
   prompt: ConsentPrompt,
   request: { minutes?: number; uses?: number; under?: string },
 ): ConsentScope {
-  const preview = prompt.preview;
-  const scope: ConsentScope = { kind: preview.kind };
-  if (preview.command) {
-    const name = preview.command.commandNames?.[0];
-    if (name) scope.command = name;
-  } else if (preview.fix) {
-    scope.product = preview.fix.product;
-  } else if (preview.path) {
-    const isDirectory =
-      preview.file?.type === 'directory' ||
-      preview.kind === 'file.list' ||
-      preview.kind === 'file.find';
-    scope.pathPrefix =
-      request.under ?? (isDirectory ? preview.path.canonical : dirname(preview.path.canonical));
+  const suggested = suggestedScope(prompt);
+  if (!suggested) {
+    throw new AssentError(
+      'USAGE',
+      'This request cannot be allowed for the whole session; allow it once or deny it.',
+    );
+  }
+  const scope: ConsentScope = { ...suggested };
+  if (request.under) {
+    if (!scope.pathPrefix) throw new AssentError('USAGE', '--under applies to file requests only.');
+    scope.pathPrefix = request.under;
   }
   if (request.minutes) scope.minutes = request.minutes;
   if (request.uses) scope.maxUses = request.uses;

@@ -188,6 +188,26 @@ describe('a malicious relay', () => {
     expect(requested).toBe(false);
   });
 
+  it('cannot bring in an engineer the vendor revoked: the agent checks its own revocation list', async () => {
+    hostile = await HostileRelay.start();
+    harness = await SessionHarness.start({ agentRelayUrl: hostile.url });
+    const revoked = harness.engineer();
+    const { signRevocationList } = await import('../../../platform/credentials');
+    const { offerRevocations } = await import('../../../main/identity/vendor-trust');
+    offerRevocations(
+      harness.dataDir,
+      harness.vendor.publicKey,
+      signRevocationList(harness.vendorKey.privateKey, [revoked.certificate.serial], 7),
+    );
+    const { session: agent, code } = await harness.startSession();
+    let requested = false;
+    agent.on('request', () => (requested = true));
+    const ended = waitFor<SessionEnd>(agent, 'ended');
+    await harness.connect(code, revoked, { relayUrl: hostile.url });
+    expect((await ended).code).toBe('CREDENTIAL_REVOKED');
+    expect(requested).toBe(false);
+  });
+
   it('closes on an oversized frame (1009) and ends the session', async () => {
     const { end } = await attack((frame, n) =>
       n === 0
