@@ -140,29 +140,78 @@ export async function writeFileAtomic(
     }
     await options.onStep?.('temp-synced');
     options.signal?.throwIfAborted();
-    if (options.exclusive) {
-      // link() fails with EEXIST instead of replacing: no window where a
-      // concurrently created target is clobbered.
-      try {
-        await fsp.link(temp, target);
-        await fsp.unlink(temp);
-      } catch (err) {
-        // File systems without hard links (FAT, some network shares): check, then rename.
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS')
-          throw err;
-        const existing = await fsp.lstat(target).catch(() => null);
-        if (existing) throw Object.assign(new Error(`${target} exists`), { code: 'EEXIST' });
-        await fsp.rename(temp, target);
-      }
-    } else {
-      await fsp.rename(temp, target);
-    }
+    await placeTemporary(temp, target, options.exclusive === true);
     renamed = true;
     await options.onStep?.('renamed');
     await syncDirectory(dir);
     await options.onStep?.('dir-synced');
     return { bytes, sha256: hash.digest('hex') };
+  } catch (err) {
+    if (!renamed) await fsp.rm(temp, { force: true }).catch(() => undefined);
+    if (options.signal?.aborted && !renamed) throw options.signal.reason ?? err;
+    throw fileSystemError(err, `writing ${basename(target)}`);
+  }
+}
+
+/** Renames `temp` over `target`, or (exclusive) links it so an existing target is never replaced. */
+async function placeTemporary(temp: string, target: string, exclusive: boolean): Promise<void> {
+  if (!exclusive) {
+    await fsp.rename(temp, target);
+    return;
+  }
+  try {
+    // link() fails with EEXIST instead of replacing: no window where a
+    // concurrently created target is clobbered.
+    await fsp.link(temp, target);
+    await fsp.unlink(temp);
+  } catch (err) {
+    // File systems without hard links (FAT, some network shares): check, then rename.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS')
+      throw err;
+    const existing = await fsp.lstat(target).catch(() => null);
+    if (existing) throw Object.assign(new Error(`${target} exists`), { code: 'EEXIST' });
+    await fsp.rename(temp, target);
+  }
+}
+
+/**
+ * Moves a file that is already complete (a staged upload on the same file
+ * system) into place atomically, without copying it: rename to a temporary
+ * name beside the target, fsync and chmod it, rename over the target (link
+ * when exclusive), fsync the directory. The same steps are reported as for
+ * writeFileAtomic. EXDEV (another file system) is thrown as is, before
+ * anything changed, so the caller can copy instead. On any other failure
+ * before the final rename the source is gone and the target untouched.
+ */
+export async function moveFileAtomic(
+  source: string,
+  target: string,
+  options: Omit<AtomicWriteOptions, 'wrapHandle'> = {},
+): Promise<void> {
+  const dir = dirname(target);
+  const temp = temporaryNameFor(target);
+  const mode = options.mode ?? (await currentMode(target)) ?? 0o644;
+  await fsp.rename(source, temp);
+  let renamed = false;
+  try {
+    await options.onStep?.('temp-written');
+    const handle = await fsp.open(temp, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const st = await handle.stat();
+      if (!st.isFile() || st.nlink !== 1) throw new Error('the moved file is not a plain file');
+      await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await options.onStep?.('temp-synced');
+    options.signal?.throwIfAborted();
+    await placeTemporary(temp, target, options.exclusive === true);
+    renamed = true;
+    await options.onStep?.('renamed');
+    await syncDirectory(dir);
+    await options.onStep?.('dir-synced');
   } catch (err) {
     if (!renamed) await fsp.rm(temp, { force: true }).catch(() => undefined);
     if (options.signal?.aborted && !renamed) throw options.signal.reason ?? err;

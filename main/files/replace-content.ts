@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import {
+  moveFileAtomic,
   writeFileAtomic,
   type AtomicWriteOptions,
   type AtomicWriteResult,
@@ -23,6 +24,12 @@ export interface ReplaceOptions {
   /** True: the target must exist (edit). */
   readonly mustExist?: boolean;
   readonly hooks?: Pick<AtomicWriteOptions, 'onStep' | 'wrapHandle'>;
+  /**
+   * The source is a staged upload with this size and hash that may be moved
+   * into place instead of copied (same file system: no second write of the
+   * content); it is gone afterwards either way.
+   */
+  readonly consume?: { readonly size: number; readonly sha256: string };
   /** Who the backup of the old version is recorded for. */
   readonly keptFor: Omit<KeptFacts, 'sha256' | 'size' | 'type' | 'originalPath'>;
 }
@@ -109,20 +116,30 @@ export async function replaceContent(
       });
     await dir.verify();
   };
+  const atomic = {
+    mode,
+    exclusive: absent,
+    signal: options.signal,
+    onStep: async (step: Parameters<NonNullable<AtomicWriteOptions['onStep']>>[0]) => {
+      if (step === 'temp-synced') await beforeRename();
+      await options.hooks?.onStep?.(step);
+    },
+  };
   try {
-    const result = await writeFileAtomic(
+    let result: AtomicWriteResult | null = null;
+    if (options.consume) {
+      try {
+        await moveFileAtomic(source, dir.entry(name), atomic);
+        result = { bytes: options.consume.size, sha256: options.consume.sha256 };
+      } catch (err) {
+        // Another file system: copy instead (nothing has changed yet).
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      }
+    }
+    result ??= await writeFileAtomic(
       dir.entry(name),
       createReadStream(source, { highWaterMark: FILE_CHUNK_BYTES }),
-      {
-        mode,
-        exclusive: absent,
-        signal: options.signal,
-        wrapHandle: options.hooks?.wrapHandle,
-        onStep: async (step) => {
-          if (step === 'temp-synced') await beforeRename();
-          await options.hooks?.onStep?.(step);
-        },
-      },
+      { ...atomic, wrapHandle: options.hooks?.wrapHandle },
     );
     return backup ? { ...result, backup } : result;
   } catch (err) {

@@ -97,6 +97,7 @@ export function writeHandler({
         written = await replaceContent(store, dir, target.name, target.canonical, staged.file, {
           signal: context.signal,
           createOnly: true,
+          consume: { size: params.size, sha256: params.sha256 },
           hooks: deps.writeHooks,
           keptFor: keptFor(deps, context),
         });
@@ -190,6 +191,7 @@ export function editHandler({
           signal: context.signal,
           mustExist: true,
           baseSha256: params.baseSha256,
+          consume: { size: params.size, sha256: params.sha256 },
           hooks: deps.writeHooks,
           keptFor: keptFor(deps, context),
         });

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ATOMIC_WRITE_STEPS,
+  moveFileAtomic,
   removeStaleTemporaries,
   writeFileAtomic,
   type AtomicWriteStep,
@@ -95,6 +96,33 @@ describe('writeFileAtomic', () => {
     expect((await fsp.readdir(work)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('moveFileAtomic puts a complete file in place without copying it', async () => {
+    const source = join(work, 'staged.bin');
+    const target = join(work, 'moved.txt');
+    await fsp.writeFile(source, 'staged content');
+    await fsp.writeFile(target, 'old');
+    await fsp.chmod(target, 0o640);
+    const ino = (await fsp.stat(source)).ino;
+    const steps: AtomicWriteStep[] = [];
+    await moveFileAtomic(source, target, { onStep: (s) => void steps.push(s) });
+    expect(await fsp.readFile(target, 'utf8')).toBe('staged content');
+    expect((await fsp.stat(target)).ino).toBe(ino);
+    expect((await fsp.stat(target)).mode & 0o777).toBe(0o640);
+    expect(steps).toEqual([...ATOMIC_WRITE_STEPS]);
+    await expect(fsp.stat(source)).rejects.toThrow();
+  });
+
+  it('moveFileAtomic exclusive refuses an existing target and leaves it untouched', async () => {
+    const source = join(work, 'staged2.bin');
+    const target = join(work, 'taken.txt');
+    await fsp.writeFile(source, 'x');
+    await fsp.writeFile(target, 'keep');
+    const err = await moveFileAtomic(source, target, { exclusive: true }).catch((e) => e);
+    expect(isAssentError(err, 'IO_FAILED')).toBe(true);
+    expect(await fsp.readFile(target, 'utf8')).toBe('keep');
+    expect((await fsp.readdir(work)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('removeStaleTemporaries cleans leftovers of interrupted writes only', async () => {
     const dir = await fsp.mkdtemp(join(work, 'stale-'));
     await fsp.writeFile(join(dir, '.a.txt.assent-0123456789ab.tmp'), 'x');
@@ -126,6 +154,15 @@ describe.runIf(canMount)('writeFileAtomic on a full tmpfs', () => {
     const err = await writeFileAtomic(target, Buffer.alloc(700 * 1024, 9)).catch((e) => e);
     expect(isAssentError(err, 'DISK_FULL')).toBe(true);
     expect(sha(await fsp.readFile(target))).toBe(sha(original));
+    expect(await fsp.readdir(mnt)).toEqual(['data.bin']);
+  });
+
+  it('moveFileAtomic across file systems throws EXDEV before changing anything', async () => {
+    const source = join(work, 'other-fs.bin');
+    await fsp.writeFile(source, 'x');
+    const err = await moveFileAtomic(source, join(mnt, 'data.bin')).catch((e) => e);
+    expect((err as NodeJS.ErrnoException).code).toBe('EXDEV');
+    expect(await fsp.readFile(source, 'utf8')).toBe('x');
     expect(await fsp.readdir(mnt)).toEqual(['data.bin']);
   });
 });
