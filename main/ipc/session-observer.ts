@@ -1,8 +1,7 @@
 // Turns what happens in an approved session into desktop events: consent
 // prompts and their outcomes, grants, and the timeline and progress of each
-// action. It taps the link the action router writes to (every message to the
-// engineer passes through it) and the engineer's requests on their way in, so
-// the core needs no extra hooks.
+// action. Progress and results are seen on the link the action router writes
+// to (`tapLink`), which the session composer must hand to the router.
 import type { ActionKind, ActionPreview } from '../../protocol/consent';
 import type { ActivityEntry } from '../../protocol/ipc';
 import type { ChannelMessage } from '../../protocol/wire/messages';
@@ -12,7 +11,6 @@ import type {
   ConsentPrompt,
   PromptResolution,
 } from '../consent/consent-engine';
-import type { SessionServices } from '../session/agent-session';
 import type { PeerLink } from '../session/peer-link';
 import type { CoreEvent, PendingConsent } from './desktop-core';
 
@@ -128,30 +126,6 @@ export class SessionObserver {
       nextStreamId: () => link.nextStreamId(),
       sendStream: (streamId, chunk) => link.sendStream(streamId, chunk),
       onStream: (streamId, listener) => link.onStream(streamId, listener),
-    };
-  }
-
-  /** The services to hand to the session: requests are noted on their way in. */
-  tapServices(services: SessionServices): SessionServices {
-    return {
-      handle: (message) => {
-        if (message.type === 'action.request') {
-          const params = message.params as Record<string, unknown>;
-          const subject = [
-            params.path,
-            params.from,
-            params.line,
-            params.command,
-            params.fixId,
-          ].find((v): v is string => typeof v === 'string');
-          this.remember(message.requestId, message.kind, subject);
-        }
-        services.handle(message);
-      },
-      close: (reason) => {
-        for (const stop of this.stops.splice(0)) stop();
-        services.close(reason);
-      },
     };
   }
 
