@@ -17,5 +17,4 @@ export const DESKTOP_ERROR_CODES = defineErrorCodes({
   APP_PATH_REFUSED: {
     meaning: 'An app:// request named a path outside the packaged renderer; refused.',
   },
-  DESKTOP_NO_CORE: { meaning: 'The agent core is not available for this request.' },
 });
