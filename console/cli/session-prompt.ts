@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { isAssentError } from '../../protocol/errors';
 import type { ConsoleCommand, ConsoleContext } from '../commands/console-command';
+import { FILE_COMMANDS } from '../commands/files';
 import { FIX_COMMANDS } from '../commands/fixes';
 import { sessionCommands } from '../commands/session-commands';
 import { TERMINAL_COMMANDS } from '../commands/terminal';
@@ -71,6 +72,7 @@ export async function runSessionPrompt(options: SessionPromptOptions): Promise<n
 
   const commands: ConsoleCommand[] = [
     ...sessionCommands(session),
+    ...FILE_COMMANDS,
     ...TERMINAL_COMMANDS,
     ...FIX_COMMANDS,
   ];
