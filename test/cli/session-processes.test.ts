@@ -41,7 +41,7 @@ afterEach(() => {
 
 // Each bin start costs a TypeScript load; on two busy cores the whole walk takes a while.
 describe('bins as separate processes', { timeout: 180_000 }, () => {
-  it('sets up a vendor and an engineer, then runs a session: code, SAS, accept, chat, end, verified audit', async () => {
+  it('sets up vendor, engineer and rules, then runs a session: code, SAS, accept, chat, a consented command and listing, end, verified audit', async () => {
     root = mkdtempSync(join(tmpdir(), 'assent-cli-'));
     const vendorHome = join(root, 'vendor');
     const engineerHome = join(root, 'engineer');
@@ -182,6 +182,15 @@ describe('bins as separate processes', { timeout: 180_000 }, () => {
     await agent.expect(/echo assent-was-here/);
     agent.send(`allow ${number}`);
     await engineer.expect(/assent-was-here/);
+
+    // A file action: the approver allows listing that folder for the session; the second listing is not asked.
+    engineer.send(`ls ${customer}`);
+    const listing = (await agent.expect(/CONSENT REQUEST #(\d+)/))[1];
+    agent.send(`allow-session ${listing}`);
+    await engineer.expect(/app\.log/);
+    engineer.send(`ls ${customer}`);
+    await engineer.expect(/app\.log/);
+    expect(agent.text.match(/CONSENT REQUEST #/g)).toHaveLength(2);
     engineer.send('chat hello from the vendor');
     await agent.expect(/\[engineer\] hello from the vendor/);
     agent.send('chat hi, go ahead');
