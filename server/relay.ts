@@ -180,6 +180,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     isFull: () => switchboard.stats().connections >= o.maxConnections,
   };
 
+  let closing: Promise<void> | undefined;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: o.maxPayload,
@@ -198,6 +199,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     socket.on('error', destroySocket);
     admitUpgrade(req, gate).then(
       (admission) => {
+        if (closing) {
+          if (admission.kind === 'join') switchboard.releaseClaim(admission.agent);
+          refuseUpgrade(socket, new AssentError('RELAY_SHUTTING_DOWN'));
+          return;
+        }
         let opened = false;
         wss.handleUpgrade(req, socket, head, (ws) => {
           opened = true;
@@ -209,8 +215,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         if (!opened && admission.kind === 'join') switchboard.releaseClaim(admission.agent);
       },
       (err: unknown) => {
-        if (!isAssentError(err)) o.log(`upgrade failed: ${String(err)}`);
-        refuseUpgrade(socket, isAssentError(err) ? err : new AssentError('INTERNAL'));
+        const refusal = isAssentError(err)
+          ? err
+          : new AssentError('INTERNAL', undefined, { cause: err });
+        // Who was refused and why, never what they sent.
+        o.log(
+          `refused ${req.socket.remoteAddress ?? '?'}: ${refusal.code}${isAssentError(err) ? '' : ` (${String(err)})`}`,
+        );
+        refuseUpgrade(socket, refusal);
       },
     );
   });
@@ -230,7 +242,6 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const url = `${o.tls ? 'wss' : 'ws'}://${host}:${port}`;
   o.log(`listening on ${url}`);
 
-  let closing: Promise<void> | undefined;
   return {
     url,
     port,

@@ -18,7 +18,7 @@ import { verifyCertificate } from '../platform/credentials';
 import { verifyAuthHeaders } from '../platform/relay-auth';
 import type { NonceCache } from './nonce-cache';
 import type { RevocationSource } from './revocation-source';
-import type { SourceLimiter } from './source-limiter';
+import { sourceKey, type SourceLimiter } from './source-limiter';
 import type { Connection, PeerIdentity, Seat, Switchboard } from './switchboard';
 
 /** Where an authenticated upgrade goes. */
@@ -77,7 +77,7 @@ export async function admitUpgrade(req: IncomingMessage, ctx: GateContext): Prom
   if (ctx.isFull()) throw new AssentError('RELAY_FULL');
   const role = roleOf(req);
   checkWebSocketHandshake(req);
-  const source = req.socket.remoteAddress ?? 'unknown';
+  const source = sourceKey(req.socket.remoteAddress);
   const resume = header(req, AUTH_HEADERS.resume);
   const code = header(req, AUTH_HEADERS.sessionCode);
   // Guessing codes or tokens blocks only further guesses from that source, not its agents.

@@ -44,7 +44,11 @@ export const RELAY_ERROR_CODES = defineErrorCodes({
     meaning: 'A peer sent a control message that is malformed or not allowed in its state.',
     closeCode: 1008,
   },
-  RELAY_SHUTTING_DOWN: { meaning: 'The relay is shutting down.', closeCode: 1001 },
+  RELAY_SHUTTING_DOWN: {
+    meaning: 'The relay is shutting down.',
+    httpStatus: 503,
+    closeCode: 1001,
+  },
   RELAY_UNREACHABLE: { meaning: 'The relay could not be reached; check the URL and the network.' },
   RELAY_HEARTBEAT_TIMEOUT: {
     meaning: 'The connection stopped answering heartbeats and was closed.',

@@ -160,10 +160,8 @@ describe('drop and resume', () => {
     peers.push(pair.agent, pair.engineer);
     const { peer: mute } = await connectAgent(relay, generateSigningKeyPair(), { autoPong: false });
     peers.push(mute);
-    const startedAt = Date.now();
     const closed = await mute.closed;
     expect(closed.code).toBe(1006);
-    expect(Date.now() - startedAt).toBeLessThan(5000);
     // The responsive pair lived through the same intervals.
     await until(() => relay!.stats().connections === 2);
     expect(relay.stats()).toMatchObject({ connections: 2, pairs: 1, waiting: 0 });
@@ -186,5 +184,15 @@ describe('drop and resume', () => {
     relay = undefined;
     for (const peer of [pair.agent, pair.engineer, waiting])
       expect((await peer.closed).code).toBe(1001);
+  });
+
+  it('close() does not wait for a peer that never answers the closing handshake', async () => {
+    relay = await startRelay(vendor);
+    const pair = await pairUp(relay, vendor);
+    peers.push(pair.agent, pair.engineer);
+    pair.engineer.ws.pause();
+    await relay.close();
+    relay = undefined;
+    expect((await pair.agent.closed).code).toBe(1001);
   });
 });
