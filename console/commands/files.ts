@@ -6,9 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import type { ActionPreview, GrantInfo } from '../../protocol/consent';
+import type { ActionPreview } from '../../protocol/consent';
 import { AssentError, isAssentError } from '../../protocol/errors';
-import type { EngineerLink } from '../engineer-link';
 import {
   deleteFile,
   digestOf,
@@ -21,7 +20,11 @@ import {
   statFile,
   type FileRequestOptions,
 } from '../files/file-client';
+import { listGrants } from '../files/grant-client';
+import { humanSize, progressBar } from '../files/progress-bar';
 import type { ConsoleCommand, ConsoleContext } from './console-command';
+
+export { listGrants, progressBar };
 
 function describePending(preview: ActionPreview): string {
   const path = preview.path ? ` ${preview.path.visible}` : '';
@@ -49,25 +52,6 @@ function explain(err: unknown, context: ConsoleContext): void {
 
 function usage(text: string): never {
   throw new AssentError('USAGE', `usage: ${text}`);
-}
-
-function humanSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let n = bytes;
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
-}
-
-/** `[#####.....]  42%  1.2 GiB / 3.0 GiB` */
-export function progressBar(done: number, total: number | undefined, width = 30): string {
-  if (!total) return humanSize(done);
-  const share = Math.min(1, done / total);
-  const filled = Math.round(share * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}%  ${humanSize(done)} / ${humanSize(total)}`;
 }
 
 async function guarded(context: ConsoleContext, body: () => Promise<void>): Promise<void> {
@@ -262,26 +246,6 @@ const find: ConsoleCommand = {
       );
     }),
 };
-
-/** Lists the session grants in force (`grant.list-request`). */
-export function listGrants(link: EngineerLink, timeoutMs = 10_000): Promise<GrantInfo[]> {
-  const requestId = link.nextRequestId();
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(
-        new AssentError('SESSION_NOT_ACTIVE', 'The agent did not answer the grant list request.'),
-      );
-    }, timeoutMs);
-    const off = link.on('grant.list', (m) => {
-      if (m.requestId !== requestId) return;
-      clearTimeout(timer);
-      off();
-      resolvePromise(m.grants);
-    });
-    link.send({ type: 'grant.list-request', requestId });
-  });
-}
 
 const grants: ConsoleCommand = {
   name: 'grants',

@@ -14,9 +14,12 @@
 //    not none; stated in docs/protocol.md).
 import { constants, existsSync, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import { AssentError } from '../../protocol/errors';
+import { pathError } from './path-error';
 import { parseRequestedPath, type PathSyntaxPlatform } from './path-syntax';
+
+export { pathError };
 
 const PROC_FD = '/proc/self/fd';
 /** True where `/proc/self/fd/N/name` gives descriptor-relative opens. */
@@ -44,50 +47,6 @@ function components(path: string): string[] {
 
 function isUnder(child: string[], parent: string[]): boolean {
   return parent.length <= child.length && parent.every((p, i) => p === child[i]);
-}
-
-/** Maps an errno from a path operation to a files error code. */
-export function pathError(err: unknown, path: string): AssentError {
-  if (err instanceof AssentError) return err;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const details = { path };
-  switch (code) {
-    case 'ENOENT':
-      return new AssentError('FILE_NOT_FOUND', `Nothing exists at ${path}.`, {
-        cause: err,
-        details,
-      });
-    case 'ENOTDIR':
-      return new AssentError('FILE_NOT_DIRECTORY', `A component of ${path} is not a directory.`, {
-        cause: err,
-        details,
-      });
-    case 'EEXIST':
-    case 'ENOTEMPTY':
-      return new AssentError('FILE_EXISTS', `Something already exists at ${path}.`, {
-        cause: err,
-        details,
-      });
-    case 'ELOOP':
-      return new AssentError('FILE_SYMLINK_REFUSED', `${path} is a symbolic link.`, {
-        cause: err,
-        details,
-      });
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return new AssentError('DISK_FULL', undefined, { cause: err, details });
-    case 'ENAMETOOLONG':
-      return new AssentError('FILE_PATH_INVALID', `${path} is too long.`, { cause: err, details });
-    default:
-      return new AssentError(
-        'IO_FAILED',
-        `A file operation on ${path} failed (${code ?? 'error'}).`,
-        {
-          cause: err,
-          details,
-        },
-      );
-  }
 }
 
 /**
@@ -334,9 +293,4 @@ export function fileTypeOf(st: Stats): 'file' | 'directory' | 'symlink' | 'other
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'directory';
   return 'other';
-}
-
-/** True when `path` is `root` or below it, component-wise (both real, absolute). */
-export function isRealPathUnder(path: string, root: string): boolean {
-  return isUnder(components(path), components(root)) && !path.includes(`${sep}..`);
 }
