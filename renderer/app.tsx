@@ -116,6 +116,7 @@ export function App() {
             activity={state.activity}
             progress={state.progress}
             chat={state.chat}
+            terminal={state.terminal}
             canChat={session.phase === 'active'}
             onChatSent={(entry) => dispatch({ type: 'chat', entry })}
           />

@@ -22,7 +22,20 @@ export interface AssentState {
   readonly activity: readonly ActivityEntry[];
   readonly chat: readonly ChatEntry[];
   readonly progress: readonly ProgressView[];
+  /** Output of the session's terminals, in order, for the read-only mirror. */
+  readonly terminal: TerminalLog;
 }
+
+/** Terminal output kept for the mirror (it may open later than the output arrives). */
+export interface TerminalLog {
+  readonly mode: 'supervised' | 'interactive' | null;
+  readonly chunks: readonly string[];
+  /** Chunks dropped from the front to stay under MAX_TERMINAL_CHARS. */
+  readonly dropped: number;
+}
+
+/** Terminal characters kept in memory for the mirror. */
+export const MAX_TERMINAL_CHARS = 1_000_000;
 
 type Action =
   | {
@@ -40,7 +53,8 @@ type Action =
   | { type: 'grants'; grants: GrantInfo[] }
   | { type: 'activity'; entry: ActivityEntry }
   | { type: 'chat'; entry: ChatEntry }
-  | { type: 'progress'; progress: ProgressView };
+  | { type: 'progress'; progress: ProgressView }
+  | { type: 'terminal'; mode: 'supervised' | 'interactive'; data: string };
 
 /** Timeline entries kept in memory; the audit log has the full record. */
 export const MAX_TIMELINE_ENTRIES = 2000;
@@ -54,6 +68,7 @@ const initial: AssentState = {
   activity: [],
   chat: [],
   progress: [],
+  terminal: { mode: null, chunks: [], dropped: 0 },
 };
 
 const appendUnique = <T extends { id: string }>(list: readonly T[], item: T): T[] =>
@@ -98,6 +113,16 @@ function reduce(state: AssentState, action: Action): AssentState {
       return { ...state, activity: appendUnique(state.activity, action.entry) };
     case 'chat':
       return { ...state, chat: appendUnique(state.chat, action.entry) };
+    case 'terminal': {
+      const chunks = [...state.terminal.chunks, action.data];
+      let size = chunks.reduce((n, c) => n + c.length, 0);
+      let dropped = state.terminal.dropped;
+      while (size > MAX_TERMINAL_CHARS && chunks.length > 1) {
+        size -= chunks.shift()!.length;
+        dropped += 1;
+      }
+      return { ...state, terminal: { mode: action.mode, chunks, dropped } };
+    }
     case 'progress': {
       const rest = state.progress.filter((p) => p.id !== action.progress.id);
       return { ...state, progress: [...rest, action.progress] };
@@ -118,6 +143,7 @@ export function useAssentState(): [AssentState, (action: Action) => void] {
       api.onActivityAppended((entry) => dispatch({ type: 'activity', entry })),
       api.onChatReceived((entry) => dispatch({ type: 'chat', entry })),
       api.onProgressChanged((progress) => dispatch({ type: 'progress', progress })),
+      api.onTerminalOutput(({ mode, data }) => dispatch({ type: 'terminal', mode, data })),
     ];
     void Promise.all([
       api.sessionState({}),

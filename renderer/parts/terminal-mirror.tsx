@@ -1,51 +1,62 @@
-// A read-only xterm.js mirror of the terminal the engineer is using, fed by
-// `terminalOutput` events. The approver watches; input is never sent.
+// A read-only xterm.js mirror of the terminal the engineer is using. Output
+// is kept in the app state (it may arrive while another section is open) and
+// written here from where the mirror left off. Input is never sent.
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { assentApi } from '../api';
+import type { TerminalLog } from '../use-assent-state';
+import { adoptInlineStyles } from './adopt-inline-styles';
 
-export function TerminalMirror() {
+export function TerminalMirror({ log }: { log: TerminalLog }) {
   const { t } = useTranslation();
   const host = useRef<HTMLDivElement | null>(null);
-  const [mode, setMode] = useState<'supervised' | 'interactive' | null>(null);
+  const term = useRef<Terminal | null>(null);
+  // Index (counting dropped chunks) of the next chunk to write.
+  const written = useRef(0);
+  const visible = log.mode !== null;
 
   useEffect(() => {
-    let term: Terminal | null = null;
-    const stop = assentApi().onTerminalOutput((output) => {
-      setMode(output.mode);
-      if (term === null && host.current !== null) {
-        term = new Terminal({
-          disableStdin: true,
-          convertEol: false,
-          rows: 20,
-          cols: 100,
-          scrollback: 5000,
-          screenReaderMode: true,
-        });
-        term.open(host.current);
-      }
-      term?.write(output.data);
+    if (!visible || host.current === null) return;
+    const stopStyles = adoptInlineStyles(host.current);
+    const terminal = new Terminal({
+      disableStdin: true,
+      rows: 20,
+      cols: 100,
+      scrollback: 5000,
+      screenReaderMode: true,
     });
+    terminal.open(host.current);
+    term.current = terminal;
+    written.current = 0;
     return () => {
-      stop();
-      term?.dispose();
+      term.current = null;
+      terminal.dispose();
+      stopStyles();
     };
-  }, []);
+  }, [visible]);
 
+  useEffect(() => {
+    const terminal = term.current;
+    if (terminal === null) return;
+    const start = Math.max(written.current, log.dropped);
+    for (let i = start; i < log.dropped + log.chunks.length; i++) {
+      terminal.write(log.chunks[i - log.dropped]!);
+    }
+    written.current = log.dropped + log.chunks.length;
+  }, [log, visible]);
+
+  if (!visible) return null;
   return (
-    <section aria-labelledby="terminal-title" className="panel" hidden={mode === null}>
+    <section aria-labelledby="terminal-title" className="panel">
       <h3 id="terminal-title">{t('activity.terminal')}</h3>
-      {mode !== null && (
-        <p className="meta">
-          {t('activity.terminalMode', {
-            mode:
-              mode === 'supervised' ? t('consent.modeSupervised') : t('consent.modeInteractive'),
-          })}
-        </p>
-      )}
-      <div ref={host} className="terminal-host" />
+      <p className="meta">
+        {t('activity.terminalMode', {
+          mode:
+            log.mode === 'supervised' ? t('consent.modeSupervised') : t('consent.modeInteractive'),
+        })}
+      </p>
+      <div ref={host} className="terminal-host" data-testid="terminal" />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import type { ActivityEntry, ChatEntry, ProgressView } from '../../protocol/ipc'
 import { formatBytes, formatTime } from '../format';
 import { ChatPanel } from '../parts/chat-panel';
 import { TerminalMirror } from '../parts/terminal-mirror';
+import type { TerminalLog } from '../use-assent-state';
 
 function TimelineEntry({ entry }: { entry: ActivityEntry }) {
   const { t, i18n } = useTranslation();
@@ -49,12 +50,14 @@ export function ActivityScreen({
   activity,
   progress,
   chat,
+  terminal,
   canChat,
   onChatSent,
 }: {
   activity: readonly ActivityEntry[];
   progress: readonly ProgressView[];
   chat: readonly ChatEntry[];
+  terminal: TerminalLog;
   canChat: boolean;
   onChatSent: (entry: ChatEntry) => void;
 }) {
@@ -84,7 +87,7 @@ export function ActivityScreen({
           </ol>
         )}
       </section>
-      <TerminalMirror />
+      <TerminalMirror log={terminal} />
       <ChatPanel chat={chat} canSend={canChat} onSent={onChatSent} />
     </>
   );

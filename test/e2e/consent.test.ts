@@ -178,4 +178,33 @@ describe('consent queue', () => {
     expect(read.received()).toBeLessThan(512 * 1024 * 1024);
     await expect.poll(() => page.getByTestId('phase').textContent()).toBe('Session ended');
   }, 40_000);
+
+  it('a supervised command shows its full line, then runs in the terminal mirror', async () => {
+    app = await DesktopApp.open(fixture, { rules: { terminal: 'supervised' } });
+    const { page } = app;
+    const engineer = await app.acceptedEngineer();
+    const command = act(engineer.link, 'terminal.command', {
+      line: 'echo hello-from-the-engineer && uname -s',
+    });
+    const card = page.locator('article.consent-card');
+    await card.waitFor();
+    expect(await page.getByTestId('consent-command').textContent()).toBe(
+      'echo hello-from-the-engineer && uname -s',
+    );
+    await app.screenshot('16-consent-command');
+    const allowOnce = card.getByRole('button', { name: 'Allow once' });
+    await expect.poll(() => allowOnce.isEnabled()).toBe(true);
+    await allowOnce.click();
+    expect(await command).toMatchObject({ ok: true, result: { exitCode: 0 } });
+    await page.getByRole('button', { name: 'Activity' }).click();
+    const mirror = page.getByTestId('terminal');
+    await expect.poll(() => mirror.textContent()).toContain('hello-from-the-engineer');
+    // xterm's own layout styles applied under the strict CSP (rows have a height).
+    const rowHeight = await mirror
+      .locator('.xterm-rows > div')
+      .first()
+      .evaluate((row) => (row as unknown as { offsetHeight: number }).offsetHeight);
+    expect(rowHeight).toBeGreaterThan(0);
+    await app.screenshot('17-terminal-mirror');
+  }, 40_000);
 });
