@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_FRAME_BYTES } from '../../protocol/limits';
 import { keyFingerprint } from '../../platform/signing';
 import type { Relay } from '../../server/relay';
 import { SESSION_LOG_FILE } from '../../server/session-log';
@@ -80,7 +81,6 @@ describe('relay pairing and forwarding', () => {
     const sample = toAgent[1]!.subarray(0, 16);
     expect(log.includes(sample.toString('base64'))).toBe(false);
     expect(log.includes(sample.toString('hex'))).toBe(false);
-    expect(createHash('sha256').update(log).digest('hex')).toHaveLength(64);
   });
 
   it('a 1000 close ends the pair at once', async () => {
@@ -97,7 +97,7 @@ describe('relay pairing and forwarding', () => {
     relay = await startRelay(vendor);
     const pair = await pairUp(relay, vendor);
     peers.push(pair.agent, pair.engineer);
-    pair.engineer.ws.send(Buffer.alloc(relay.stats() && 300 * 1024), { binary: true });
+    pair.engineer.ws.send(Buffer.alloc(MAX_FRAME_BYTES + 1), { binary: true });
     expect((await pair.engineer.closed).code).toBe(1009);
     expect((await pair.agent.next('peer-left')).code).toBe('RELAY_PEER_GONE');
     expect(pair.agent.frames).toHaveLength(0);

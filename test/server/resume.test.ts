@@ -169,7 +169,7 @@ describe('drop and resume', () => {
 
   it('a dead paired peer is cut by the heartbeat and its partner is told it is away', async () => {
     relay = await startRelay(vendor, { heartbeatIntervalMs: 300 });
-    const pair = await pairUp(relay, vendor, { client: {} });
+    const pair = await pairUp(relay, vendor);
     peers.push(pair.agent, pair.engineer);
     // Stop reading on the engineer: its pongs never leave, as with a dead network.
     pair.engineer.ws.pause();
