@@ -21,6 +21,12 @@ import { SessionHarness } from '../test/support/session-harness';
 import { startOpenSsh } from './openssh';
 
 const KEYSTROKES = 1000;
+/**
+ * One keystroke per 10 ms on both sides: a very fast typist, and under the
+ * session's message rate limit (MESSAGE_RATE_PER_SECOND), which a burst of
+ * back-to-back keystrokes would trip.
+ */
+const KEYSTROKE_INTERVAL_MS = 10;
 const WARMUP = 50;
 const FILE_BYTES = 64 * 1024 * 1024;
 const END_MARK = 'assent-bench-end';
@@ -43,13 +49,17 @@ async function echoRoundTrips(
         send('\r');
       });
     }
+    if (process.env['BENCH_DEBUG'] && i % 100 === 0) stage(`keystroke ${i}`);
     const ch = String.fromCharCode(97 + (i % 26));
     const t0 = performance.now();
     await new Promise<void>((resolve) => {
       onOutput((t) => t.includes(ch) && resolve());
       send(ch);
     });
-    if (i >= WARMUP) times.push(performance.now() - t0);
+    const elapsed = performance.now() - t0;
+    if (i >= WARMUP) times.push(elapsed);
+    if (elapsed < KEYSTROKE_INTERVAL_MS)
+      await new Promise((r) => setTimeout(r, KEYSTROKE_INTERVAL_MS - elapsed));
   }
   onOutput(null);
   return times.sort((a, b) => a - b);
@@ -93,6 +103,7 @@ async function assentFigures(file: string) {
       rows: 50,
       onOutput: (bytes) => listener?.(bytes),
     });
+    stage('assent: shell open');
     const ready = waitForMark((l) => (listener = l), 'ready-42');
     shell.write('echo ready-$((6*7)); exec cat > /dev/null\r');
     await ready;
@@ -102,6 +113,7 @@ async function assentFigures(file: string) {
     );
     shell.close();
     await shell.done.catch(() => undefined);
+    stage('assent: echo measured');
     // Throughput: a second window runs cat of the file.
     let out: ((chunk: Buffer) => void) | null = null;
     const second = await openShell(engineer.link, {
@@ -117,6 +129,7 @@ async function assentFigures(file: string) {
     second.write(`cat ${file}; echo ${END_MARK}\r`);
     const bytes = await done;
     const seconds = (performance.now() - t0) / 1000;
+    stage('assent: cat measured');
     second.close();
     await second.done.catch(() => undefined);
     await engineer.endSession();
@@ -150,6 +163,9 @@ async function sshFigures(file: string) {
   }
 }
 
+/** Progress on stderr (the figures go to stdout). */
+const stage = (text: string): void => void process.stderr.write(`terminal bench: ${text}\n`);
+
 const ms = (v: number): string => `${v.toFixed(3)} ms`;
 const mbs = (v: number): string => `${(v / 1e6).toFixed(1)} MB/s`;
 
@@ -161,7 +177,9 @@ async function measure(): Promise<void> {
     const file = join(shellRoot, 'big.txt');
     const line = 'assent terminal benchmark line: 0123456789abcdefghijklmnopqrstuvwxyz\n';
     writeFileSync(file, line.repeat(Math.ceil(FILE_BYTES / line.length)));
+    stage('ssh');
     const ssh = await sshFigures(file);
+    stage('assent');
     const assent = await assentFigures(file);
     const row = (name: string, f: { echo: number[]; throughput: number }) =>
       `${name.padEnd(22)} echo p50 ${ms(percentile(f.echo, 50))}  p99 ${ms(percentile(f.echo, 99))}  cat ${mbs(f.throughput)}`;

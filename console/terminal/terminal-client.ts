@@ -108,6 +108,8 @@ export function openShell(
     });
     stop = follow(link, requestId, options.onOutput, (terminalId, expiresAt) => {
       opened = true;
+      let pendingInput = '';
+      let inputScheduled = false;
       const send = (message: Parameters<EngineerLink['send']>[0]): void => {
         if (!link.signal.aborted) link.send(message);
       };
@@ -115,12 +117,22 @@ export function openShell(
         terminalId,
         expiresAt,
         write: (data) => {
-          for (let i = 0; i < data.length; i += MAX_TERMINAL_INPUT_CHARS)
-            send({
-              type: 'terminal.input',
-              terminalId,
-              data: data.slice(i, i + MAX_TERMINAL_INPUT_CHARS),
-            });
+          // Keystrokes of one event-loop turn go as one message: the channel limits the
+          // message rate (MESSAGE_RATE_PER_SECOND), and a burst must not end the session.
+          pendingInput += data;
+          if (inputScheduled) return;
+          inputScheduled = true;
+          setImmediate(() => {
+            inputScheduled = false;
+            const text = pendingInput;
+            pendingInput = '';
+            for (let i = 0; i < text.length; i += MAX_TERMINAL_INPUT_CHARS)
+              send({
+                type: 'terminal.input',
+                terminalId,
+                data: text.slice(i, i + MAX_TERMINAL_INPUT_CHARS),
+              });
+          });
         },
         resize: (cols, rows) => send({ type: 'terminal.resize', terminalId, cols, rows }),
         interrupt: () => send({ type: 'terminal.signal', terminalId, signal: 'SIGINT' }),

@@ -122,6 +122,21 @@ describe('terminal over a real session', () => {
   });
 });
 
+describe('keystroke bursts', () => {
+  it('a burst of keystrokes is sent as few messages and does not trip the rate limit', async () => {
+    const { engineer } = await terminalSession('allow-once');
+    const out: Buffer[] = [];
+    const shell = await openShell(engineer.link, { cols: 200, onOutput: (b) => out.push(b) });
+    shell.write('echo ');
+    for (let i = 0; i < 1000; i++) shell.write('b');
+    shell.write(' | wc -c\r');
+    await until(() => /\b1001\b/.test(Buffer.concat(out).toString()));
+    expect(engineer.link.signal.aborted).toBe(false);
+    shell.close();
+    await shell.done;
+  });
+});
+
 describe('commandLineFrom', () => {
   it('takes one argument verbatim and re-quotes arguments with blanks or quotes', () => {
     expect(commandLineFrom(['grep "a|b" log | wc -l'])).toBe('grep "a|b" log | wc -l');
