@@ -10,7 +10,10 @@ import { act, readFile as readOnStream, sha256, upload } from './support/enginee
 
 /** The few page globals these tests read (no DOM types in the Node tsconfig). */
 interface PageGlobals {
-  document: { activeElement: { tagName: string } | null };
+  document: {
+    activeElement: { tagName: string } | null;
+    documentElement: { scrollWidth: number; clientWidth: number };
+  };
 }
 
 let fixture: DesktopFixture;
@@ -73,6 +76,17 @@ describe('consent queue', () => {
     await app.screenshot('10-consent-edit-unified');
     await card.getByLabel('Side by side').check();
     await app.screenshot('11-consent-edit-side-by-side');
+
+    // 200% zoom: the window's CSS width halves; nothing may need sideways scrolling.
+    await page.setViewportSize({ width: 550, height: 450 });
+    await card.getByLabel('Unified').check();
+    const overflow = await page.evaluate(() => {
+      const root = (globalThis as unknown as PageGlobals).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
+    await app.screenshot('18-consent-at-200-percent');
+    await page.setViewportSize({ width: 1100, height: 900 });
 
     // Keyboard only: Tab to "Allow once", Space.
     const allowOnce = card.getByRole('button', { name: 'Allow once' });
@@ -163,7 +177,7 @@ describe('consent queue', () => {
     app = await DesktopApp.open(fixture);
     const { page, filesRoot } = app;
     const big = join(filesRoot, 'export.dump');
-    await writeFile(big, Buffer.alloc(512 * 1024 * 1024, 7));
+    await writeFile(big, Buffer.alloc(256 * 1024 * 1024, 7));
     const engineer = await app.acceptedEngineer();
     const ended = engineer.whenEnded();
     const read = readOnStream(engineer.link, big);
@@ -175,7 +189,7 @@ describe('consent queue', () => {
     expect((await ended).code).toBe('SESSION_ENDED');
     const final = await read.result;
     expect(final.ok).toBe(false);
-    expect(read.received()).toBeLessThan(512 * 1024 * 1024);
+    expect(read.received()).toBeLessThan(256 * 1024 * 1024);
     await expect.poll(() => page.getByTestId('phase').textContent()).toBe('Session ended');
   }, 40_000);
 
