@@ -14,10 +14,14 @@ import { join } from 'node:path';
 /** A running sshd and how to reach it. */
 export interface OpenSsh {
   readonly port: number;
+  /** The sshd listener's process id (its cutime/cstime include the finished session processes). */
+  readonly pid: number | undefined;
   /** A directory removed with the server: where copies made by `scp` can land. */
   readonly scratchDir: string;
   /** Spawns `ssh [options] user@127.0.0.1 command` (e.g. `ssh(['-tt'], 'cat')`), stdin/stdout piped. */
   ssh(options: readonly string[], command: string): ChildProcess;
+  /** The argument vector of `ssh(options, command)`, starting with `ssh`. */
+  sshArgv(options: readonly string[], command: string): string[];
   /** Copies a local file to `remotePath` on the server with `scp`; resolves when scp exits 0. */
   scp(localPath: string, remotePath: string): Promise<void>;
   /** The cipher ssh negotiates by default with this server (e.g. chacha20-poly1305@openssh.com). */
@@ -99,8 +103,15 @@ export async function startOpenSsh(): Promise<OpenSsh> {
   ];
   const target = `${userInfo().username}@127.0.0.1`;
   const base = [...common, '-p', String(port)];
+  const sshArgv = (options: readonly string[], command: string): string[] => [
+    'ssh',
+    ...base,
+    ...options,
+    target,
+    command,
+  ];
   const ssh = (options: readonly string[], command: string): ChildProcess =>
-    spawn('ssh', [...base, ...options, target, command], { stdio: ['pipe', 'pipe', 'inherit'] });
+    spawn('ssh', sshArgv(options, command).slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
   const stop = async (): Promise<void> => {
     process.removeListener('exit', killOnExit);
     if (server.exitCode === null && server.signalCode === null) {
@@ -124,8 +135,10 @@ export async function startOpenSsh(): Promise<OpenSsh> {
   mkdirSync(scratchDir);
   return {
     port,
+    pid: server.pid,
     scratchDir,
     ssh,
+    sshArgv,
     scp: (localPath, remotePath) =>
       exited(
         spawn('scp', [...common, '-q', '-P', String(port), localPath, `${target}:${remotePath}`], {
@@ -154,8 +167,9 @@ export async function startOpenSshOrSkip(bench: string): Promise<OpenSsh | undef
 
 /**
  * Bytes per second of `ssh -T … 'cat > /dev/null'` fed `bytes` from /dev/zero
- * by `head` (ssh compression is off by default, so zeros cost what any bytes
- * cost); from spawn to ssh's exit, so it includes the connection setup.
+ * by `head` in a shell pipeline (ssh compression is off by default, so zeros
+ * cost what any bytes cost; this process is not in the data path); from spawn
+ * to the pipeline's exit, so it includes the connection setup.
  */
 export async function measureSshThroughput(
   server: OpenSsh,
@@ -163,13 +177,17 @@ export async function measureSshThroughput(
   options: readonly string[] = [],
 ): Promise<number> {
   const t0 = performance.now();
-  const child = server.ssh(['-T', ...options], 'cat > /dev/null');
-  const feeder = spawn('head', ['-c', String(bytes), '/dev/zero'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  feeder.stdout!.pipe(child.stdin!);
-  child.stdout!.resume();
-  await Promise.all([exited(feeder, 'head'), exited(child, 'ssh -T')]);
+  const pipeline = spawn(
+    'sh',
+    [
+      '-c',
+      `head -c ${bytes} /dev/zero | "$@"`,
+      'sh',
+      ...server.sshArgv(['-T', ...options], 'cat > /dev/null'),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  await exited(pipeline, 'head | ssh -T');
   return bytes / ((performance.now() - t0) / 1000);
 }
 

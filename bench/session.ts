@@ -15,7 +15,7 @@
 //   node bin/run-ts.js bench/session.ts   (ASSENT_BENCH_BULK_MIB=64 for a quick look)
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineerSession } from '../console/engineer-session';
 import { issueCertificate } from '../platform/credentials';
@@ -29,12 +29,21 @@ import {
   type OpenSsh,
 } from './openssh';
 import { BenchChild } from './support/bench-child';
+import { CpuMeter } from './support/cpu-time';
 import { hasPrivateKeyring, runUnderPrivateKeyring } from './support/keyring';
-import { pacedRoundTrips } from './support/round-trips';
 import { startRelayProcess } from './support/relay-process';
 import type { SessionAgentSetup } from './support/session-agent';
 import { latencyLine, mbps, ms, rateLine, ratio, spread, verdict } from './support/stats';
 import { startWsReference } from './support/ws-reference';
+import {
+  agentToEngineer,
+  chatRoundTrips,
+  engineerToAgent,
+  messageRoundTrips,
+  sessionSetup,
+  type Pacing,
+  type Stack,
+} from './support/session-measures';
 
 const MIB = 1024 * 1024;
 const BULK_BYTES = Number(process.env['ASSENT_BENCH_BULK_MIB'] ?? 1024) * MIB;
@@ -48,99 +57,28 @@ const PACE_MS = Math.ceil(1000 / (MESSAGE_RATE_PER_SECOND * 0.8));
 const ECHO_BYTES = 100;
 /** This machine's ceiling for an encrypted relay (issue 2). */
 const CEILING_BYTES_PER_SECOND = 0.45e9;
-const TRANSFER_TIMEOUT_MS = 600_000;
 
-/** One agent helper process, one engineer credential, one relay. */
-interface Stack {
-  agent: BenchChild;
-  relayUrl: string;
-  connect(code: string): Promise<EngineerSession>;
-}
-
-async function sessionSetup(stack: Stack): Promise<{ setup: number[]; toCode: number[] }> {
-  const setup: number[] = [];
-  const toCode: number[] = [];
-  for (let i = 0; i < SETUP_REPETITIONS; i++) {
-    stack.agent.send({ op: 'session' });
-    const { code, startToCodeMs } = await stack.agent.next('code');
-    const t0 = performance.now();
-    const engineer = await stack.connect(code as string);
-    await engineer.waitForApproval();
-    setup.push(performance.now() - t0);
-    toCode.push(startToCodeMs as number);
-    await engineer.endSession('setup measured');
-    await stack.agent.next('ended');
+/** Rates (bytes/s) and CPU seconds of the repetitions of one bulk variant. */
+class Bulk {
+  readonly rates: number[] = [];
+  private readonly cpu: number[] = [];
+  add({ result, cpu }: { result: number; cpu: number | undefined }): void {
+    this.rates.push(result);
+    if (cpu !== undefined) this.cpu.push(cpu);
   }
-  return { setup, toCode };
-}
-
-function chatRoundTrips(engineer: EngineerSession): Promise<number[]> {
-  return pacedRoundTrips(ROUND_TRIPS, WARMUP, PACE_MS, (i) => {
-    const text = `bench ping ${i}`;
-    return new Promise<void>((resolve) => {
-      const onChat = (chat: { from: string; text: string }): void => {
-        if (chat.from !== 'agent' || chat.text !== text) return;
-        engineer.off('chat', onChat);
-        resolve();
-      };
-      engineer.on('chat', onChat);
-      engineer.chat(text);
-    });
-  });
-}
-
-/**
- * Round trips of `grant.list-request` → `grant.list`: the same relay,
- * encryption and validation as chat, through the action router, but no disk
- * write on the way (chat is audited before the agent sees it).
- */
-function messageRoundTrips(engineer: EngineerSession): Promise<number[]> {
-  return pacedRoundTrips(ROUND_TRIPS, WARMUP, PACE_MS, () => {
-    const requestId = engineer.link.nextRequestId();
-    return new Promise<void>((resolve) => {
-      const off = engineer.link.on('grant.list', (message) => {
-        if (message.requestId !== requestId) return;
-        off();
-        resolve();
-      });
-      engineer.link.send({ type: 'grant.list-request', requestId });
-    });
-  });
-}
-
-async function engineerToAgent(
-  stack: Stack,
-  engineer: EngineerSession,
-  buffers: Buffer[],
-): Promise<number> {
-  const streamId = engineer.link.nextStreamId();
-  stack.agent.send({ op: 'expect', streamId, bytes: BULK_BYTES });
-  await stack.agent.next('expecting');
-  const t0 = performance.now();
-  for (let sent = 0, i = 0; sent < BULK_BYTES; sent += MIB, i++)
-    await engineer.link.sendStream(streamId, buffers[i % buffers.length]!);
-  await stack.agent.next('received', TRANSFER_TIMEOUT_MS);
-  return BULK_BYTES / ((performance.now() - t0) / 1000);
-}
-
-async function agentToEngineer(stack: Stack, engineer: EngineerSession): Promise<number> {
-  stack.agent.send({ op: 'open-stream' });
-  const streamId = (await stack.agent.next('stream'))['streamId'] as number;
-  let received = 0;
-  let off: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => {
-    off = engineer.link.onStream(streamId, (chunk) => {
-      received += chunk.length;
-      if (received >= BULK_BYTES) resolve();
-    });
-  });
-  const t0 = performance.now();
-  stack.agent.send({ op: 'send', streamId, bytes: BULK_BYTES });
-  await done;
-  const rate = BULK_BYTES / ((performance.now() - t0) / 1000);
-  off();
-  await stack.agent.next('sent');
-  return rate;
+  /** The median rate. */
+  rate(): number {
+    return spread(this.rates).p50;
+  }
+  /** Median CPU seconds per GiB, when /proc could be read every time. */
+  cpuPerGiB(): number | undefined {
+    if (this.cpu.length !== this.rates.length) return undefined;
+    return spread(this.cpu).p50 / (BULK_BYTES / 2 ** 30);
+  }
+  cpuLine(): string {
+    const perGiB = this.cpuPerGiB();
+    return perGiB === undefined ? 'n/a' : `${perGiB.toFixed(2)} s/GiB`;
+  }
 }
 
 async function measure(): Promise<void> {
@@ -194,80 +132,110 @@ async function measure(): Promise<void> {
         }),
     };
 
-    const { setup, toCode } = await sessionSetup(stack);
+    const loadBefore = loadavg()[0]!;
+    const { setup, toCode } = await sessionSetup(stack, SETUP_REPETITIONS);
     stack.agent.send({ op: 'session' });
     const engineer = await stack.connect((await agent.next('code'))['code'] as string);
     cleanups.push(() => engineer.endSession('benchmark over'));
     await engineer.waitForApproval();
 
-    const chat = await chatRoundTrips(engineer);
-    const message = await messageRoundTrips(engineer);
+    const pacing: Pacing = { count: ROUND_TRIPS, warmup: WARMUP, intervalMs: PACE_MS };
+    const chat = await chatRoundTrips(engineer, pacing);
+    const message = await messageRoundTrips(engineer, pacing);
     const wsEcho = await ws.roundTrips(ROUND_TRIPS, WARMUP, PACE_MS, ECHO_BYTES);
     const sshEcho = ssh
       ? await measureSshEchoRoundTrips(ssh, ROUND_TRIPS, WARMUP, PACE_MS)
       : undefined;
 
     const buffers = Array.from({ length: 4 }, () => randomBytes(MIB));
-    const bulk = {
-      up: [] as number[],
-      down: [] as number[],
-      ws: [] as number[],
-      ssh: [] as number[],
-    };
+    const assentCpu = new CpuMeter([{ pid: process.pid }, { pid: relay.pid }, { pid: agent.pid }]);
+    const wsCpu = new CpuMeter([{ pid: process.pid }, { pid: ws.pid }]);
+    // ssh, sshd's session processes and cat are waited-for children of this process and of sshd.
+    const sshCpu = new CpuMeter([
+      { pid: process.pid, children: true },
+      { pid: ssh?.pid, children: true },
+    ]);
+    const bulk = { up: new Bulk(), down: new Bulk(), ws: new Bulk(), ssh: new Bulk() };
     // Interleaved rounds, so drift on the shared machine hits every variant alike.
     for (let round = 0; round < BULK_ROUNDS; round++) {
-      if (ssh) bulk.ssh.push(await measureSshThroughput(ssh, BULK_BYTES));
-      bulk.ws.push(await ws.throughput(BULK_BYTES));
-      bulk.up.push(await engineerToAgent(stack, engineer, buffers));
-      bulk.down.push(await agentToEngineer(stack, engineer));
+      if (ssh)
+        bulk.ssh.add(
+          await sshCpu.measure(async () => {
+            const rate = await measureSshThroughput(ssh, BULK_BYTES);
+            // sshd reaps its session processes on SIGCHLD; let their CPU time land.
+            await new Promise((r) => setTimeout(r, 200));
+            return rate;
+          }),
+        );
+      bulk.ws.add(await wsCpu.measure(() => ws.throughput(BULK_BYTES)));
+      bulk.up.add(
+        await assentCpu.measure(() => engineerToAgent(stack, engineer, buffers, BULK_BYTES)),
+      );
+      bulk.down.add(await assentCpu.measure(() => agentToEngineer(stack, engineer, BULK_BYTES)));
     }
     const cipher = ssh?.defaultCipher() ?? 'unavailable';
 
     console.log(
-      `session: relay, agent and engineer in 3 processes on ${relay.url}; ${new Date().toISOString()}`,
+      `session: relay, agent and engineer in 3 processes on ${relay.url}; ${new Date().toISOString()}; ` +
+        `load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
     );
     console.log(`setup, code issued → approved-ready (auto-accept): ${latencyLine(spread(setup))}`);
     console.log(`agent start → code shown:                         ${latencyLine(spread(toCode))}`);
     console.log(`round trips (${ROUND_TRIPS} after ${WARMUP} warm-up, one every ${PACE_MS} ms):`);
-    console.log(`  assent chat via relay (E2E, validated, audited) ${latencyLine(spread(chat))}`);
+    const rtt = (name: string, values: number[]): void =>
+      console.log(`  ${name.padEnd(48)} ${latencyLine(spread(values))}`);
+    rtt('assent chat via relay (E2E, validated, audited)', chat);
+    rtt('assent grant.list request/reply (E2E, no disk)', message);
+    rtt(`plain ws echo, ${ECHO_BYTES} B (no relay, no E2E)`, wsEcho);
+    if (sshEcho) rtt(`ssh -tt echo (${cipher})`, sshEcho);
     console.log(
-      `  assent grant.list request/reply (E2E, no disk)  ${latencyLine(spread(message))}`,
+      `bulk ${BULK_BYTES / MIB} MiB, ${BULK_ROUNDS} interleaved rounds; CPU = seconds per GiB summed over the processes involved:`,
     );
-    console.log(
-      `  plain ws echo, ${ECHO_BYTES} B (no relay, no E2E)      ${latencyLine(spread(wsEcho))}`,
-    );
-    if (sshEcho) console.log(`  ssh -tt echo (${cipher})  ${latencyLine(spread(sshEcho))}`);
-    console.log(`bulk ${BULK_BYTES / MIB} MiB, ${BULK_ROUNDS} interleaved rounds:`);
-    console.log(`  assent engineer→agent via relay (E2E)  ${rateLine(spread(bulk.up))}`);
-    console.log(`  assent agent→engineer via relay (E2E)  ${rateLine(spread(bulk.down))}`);
-    console.log(`  plain ws (no relay, no E2E)            ${rateLine(spread(bulk.ws))}`);
-    if (ssh) console.log(`  ssh -T cat (${cipher})  ${rateLine(spread(bulk.ssh))}`);
+    const row = (name: string, b: Bulk): void =>
+      console.log(`  ${name.padEnd(48)} ${rateLine(spread(b.rates))}  CPU ${b.cpuLine()}`);
+    row('assent engineer→agent via relay (E2E)', bulk.up);
+    row('assent agent→engineer via relay (E2E)', bulk.down);
+    row('plain ws (no relay, no E2E)', bulk.ws);
+    if (ssh) row(`ssh -T cat (${cipher})`, bulk.ssh);
 
-    const up = spread(bulk.up).p50;
-    const down = spread(bulk.down).p50;
+    const up = bulk.up.rate();
+    const down = bulk.down.rate();
     const chatSpread = spread(chat);
+    const messageSpread = spread(message);
     console.log('ratios:');
     console.log(
-      `  assent/ws throughput: up ${ratio(up / spread(bulk.ws).p50)}, down ${ratio(down / spread(bulk.ws).p50)}`,
+      `  assent/ws throughput: up ${ratio(up / bulk.ws.rate())}, down ${ratio(down / bulk.ws.rate())}`,
     );
     console.log(
-      `  assent vs the machine's encrypted-relay ceiling (${mbps(CEILING_BYTES_PER_SECOND)}): up ${ratio(up / CEILING_BYTES_PER_SECOND)}, down ${ratio(down / CEILING_BYTES_PER_SECOND)}`,
+      `  assent vs the machine's encrypted-relay ceiling (${mbps(CEILING_BYTES_PER_SECOND)}): ` +
+        `up ${ratio(up / CEILING_BYTES_PER_SECOND)}, down ${ratio(down / CEILING_BYTES_PER_SECOND)}`,
     );
-    const messageSpread = spread(message);
     console.log(
-      `  round trip p50 over plain ws: chat ${ratio(chatSpread.p50 / spread(wsEcho).p50)}, grant.list ${ratio(messageSpread.p50 / spread(wsEcho).p50)}`,
+      `  round trip p50 over plain ws: chat ${ratio(chatSpread.p50 / spread(wsEcho).p50)}, ` +
+        `grant.list ${ratio(messageSpread.p50 / spread(wsEcho).p50)}`,
     );
     if (ssh && sshEcho) {
-      const sshRate = spread(bulk.ssh).p50;
+      const sshRate = bulk.ssh.rate();
       const sshP50 = spread(sshEcho).p50;
-      console.log(
-        `  ${verdict(up >= 1.5 * sshRate)} throughput engineer→agent / ssh ${ratio(up / sshRate)} (target ≥ 1.5×)`,
+      const target = (met: boolean, text: string): void => console.log(`  ${verdict(met)} ${text}`);
+      target(
+        up >= 1.5 * sshRate,
+        `throughput engineer→agent / ssh ${ratio(up / sshRate)} (target ≥ 1.5×)`,
       );
-      console.log(
-        `  ${verdict(down >= 1.5 * sshRate)} throughput agent→engineer / ssh ${ratio(down / sshRate)} (target ≥ 1.5×)`,
+      target(
+        down >= 1.5 * sshRate,
+        `throughput agent→engineer / ssh ${ratio(down / sshRate)} (target ≥ 1.5×)`,
       );
-      console.log(
-        `  ${verdict(chatSpread.p50 <= sshP50)} round trip p50 chat/ssh ${ratio(chatSpread.p50 / sshP50)} (target ≤ 1×)`,
+      const sshCpuPerGiB = bulk.ssh.cpuPerGiB();
+      const upCpu = bulk.up.cpuPerGiB();
+      const downCpu = bulk.down.cpuPerGiB();
+      if (sshCpuPerGiB && upCpu && downCpu)
+        console.log(
+          `  (info) CPU per byte, ssh/assent (load-independent efficiency): up ${ratio(sshCpuPerGiB / upCpu)}, down ${ratio(sshCpuPerGiB / downCpu)}`,
+        );
+      target(
+        chatSpread.p50 <= sshP50,
+        `round trip p50 chat/ssh ${ratio(chatSpread.p50 / sshP50)} (target ≤ 1×)`,
       );
       console.log(
         `  (info) round trip p50 grant.list/ssh ${ratio(messageSpread.p50 / sshP50)}, p99 ${ms(messageSpread.p99)}`,

@@ -10,6 +10,8 @@ import { pacedRoundTrips } from './round-trips';
 
 /** A connected client and its sink process. */
 export interface WsReference {
+  /** The sink process's id. */
+  readonly pid: number | undefined;
   /** Bytes per second of `bytes` sent in MAX_PLAINTEXT_BYTES frames, until the sink has them all. */
   throughput(bytes: number): Promise<number>;
   /** Round trips in ms of a `size`-byte text message echoed by the sink, paced by `intervalMs`. */
@@ -33,6 +35,7 @@ export async function startWsReference(): Promise<WsReference> {
     });
     const frames = Array.from({ length: 16 }, () => randomBytes(MAX_PLAINTEXT_BYTES));
     return {
+      pid: sink.pid,
       async throughput(bytes) {
         sink.send({ op: 'expect', bytes });
         await sink.next('expecting');
