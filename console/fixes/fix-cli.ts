@@ -6,7 +6,8 @@ import { AssentError, isAssentError } from '../../protocol/errors';
 import { FixManifest, FixSignature } from '../../protocol/fixes';
 import type { Role } from '../../protocol/identity';
 import { keyFingerprint } from '../../platform/signing';
-import { buildFixPackage, signFixPackage, type AuthorManifest } from './package-writer';
+import { signFixPackage } from './package-signer';
+import { buildFixPackage, type AuthorManifest } from './package-writer';
 import { readPackageHead } from './package-head';
 import { createReleaseKey, loadReleaseKey } from './release-key';
 

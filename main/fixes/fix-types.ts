@@ -1,7 +1,7 @@
 // Shared shapes of the fix domain on the agent.
 import type { FixRegistry } from './registry';
 import { findLive, installedVersion } from './registry';
-import type { FixTrust } from './verify';
+import type { FixTrust } from './manifest-checks';
 
 /** Where fix events are written (the AuditLog has this method). Digests and sizes, never contents. */
 export interface FixAuditSink {

@@ -5,11 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, promises as fsp, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import {
-  buildFixPackage,
-  signFixPackage,
-  type AuthorManifest,
-} from '../../../console/fixes/package-writer';
+import { signFixPackage } from '../../../console/fixes/package-signer';
+import { buildFixPackage, type AuthorManifest } from '../../../console/fixes/package-writer';
 import type { FixTrustBase } from '../../../main/fixes/fix-types';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../../platform/signing';
 
