@@ -177,7 +177,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     nonces: new NonceCache(AUTH_MAX_SKEW_MS),
     revocations,
     switchboard,
-    isFull: () => switchboard.stats().connections >= o.maxConnections,
+    isFull: () => switchboard.connections >= o.maxConnections,
   };
 
   let closing: Promise<void> | undefined;

@@ -79,6 +79,11 @@ export class Switchboard {
     };
   }
 
+  /** Open sockets (cheap, unlike stats()). */
+  get connections(): number {
+    return this.#conns.size;
+  }
+
   /** Claims a live code for a joining engineer (single use); undefined counts as a miss. */
   claimCode(code: string): Connection | undefined {
     const agent = this.#codes.take(code);
