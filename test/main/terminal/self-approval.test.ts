@@ -1,7 +1,7 @@
 // Nothing typed in the remote shell can grant consent (issue 4). The shell
 // runs as the same user as the agent here, so these tests check what the
 // agent does prevent; docs/terminal.md "Residual risk" lists what it cannot.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import inspector from 'node:inspector';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -42,14 +42,14 @@ async function shell() {
   f.engine.decide((await prompt).id, { how: 'allow-once' }, { approver: 'alice' });
   await waitFor(() => f.opened('i1') !== undefined);
   const opened = f.opened('i1')!;
-  const run = async (line: string, done: string): Promise<string> => {
+  const run = async (line: string, done: string, ms = 10_000): Promise<string> => {
     const before = f.link.text(opened.streamId).length;
     f.terminals.handleMessage({
       type: 'terminal.input',
       terminalId: opened.terminalId,
       data: line + '\r',
     });
-    await waitFor(() => f.link.text(opened.streamId).slice(before).includes(done), 10_000);
+    await waitFor(() => f.link.text(opened.streamId).slice(before).includes(done), ms);
     return f.link.text(opened.streamId).slice(before);
   };
   return { result, run, id: opened.terminalId };
@@ -99,6 +99,26 @@ describe('the remote shell cannot reach consent', () => {
     // The agent process itself did not change.
     expect(inspector.url()).toBeUndefined();
     expect(process.execArgv.some((a) => a.startsWith('--inspect'))).toBe(false);
+  });
+
+  it("running the agent CLI from the shell does not touch the running session's consent", async () => {
+    f = await TerminalFixture.create();
+    const s = await shell();
+    const cli = join(process.cwd(), 'bin', 'assent-agent.js');
+    writeFileSync(join(f.root, 'rules.signed.json'), '{"kind":"assent-signed-ground-rules"}');
+    const out = await s.run(
+      `node ${cli} rules accept rules.signed.json --yes --data ${f.dataDir}; echo cli-ran-$((4))`,
+      'cli-ran-4',
+      25_000,
+    );
+    expect(out).toMatch(/error [A-Z_]+:/);
+    expect(f.engine.grants()).toEqual([]);
+    expect(f.engine.pending()).toEqual([]);
+    const prompt = f.nextPrompt();
+    const run = f.request('terminal.command', { line: 'journalctl -n 1' });
+    const p = await prompt;
+    f.engine.decide(p.id, { how: 'deny' }, { approver: 'alice' });
+    await run.catch(() => undefined);
   });
 
   it('writing files in the agent data folder grants nothing: consent lives in memory only', async () => {
