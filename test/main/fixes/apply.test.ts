@@ -201,6 +201,27 @@ describe('applyFix', () => {
     expect(await snapshot(world.target)).toEqual(before);
   });
 
+  it('stops and restores the old files when the session ends in the middle of the swap', async () => {
+    const before = await snapshot(world.target);
+    const controller = new AbortController();
+    const pkg = await world.pack({});
+    let code = '';
+    try {
+      await apply(pkg, {
+        signal: controller.signal,
+        onStep: (step) => {
+          if (step === 'swap-1') controller.abort(new Error('session ended'));
+        },
+      });
+    } catch (err) {
+      code = (err as Error).message;
+    }
+    expect(code).toBe('session ended');
+    expect(await snapshot(world.target)).toEqual(before);
+    expect((await loadRegistry(world.dataDir)).fixes).toEqual([]);
+    expect(await auditTypes()).toContain('fix.apply-failed');
+  });
+
   it('refuses a package other than the approved one (hash bound by the grant)', async () => {
     const pkg = await world.pack({});
     expect(await codeOf(apply(pkg, { expectedSha256: '0'.repeat(64) }))).toBe('FIX_UPLOAD_INVALID');
