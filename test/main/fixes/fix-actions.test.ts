@@ -175,6 +175,27 @@ describe('fix.apply through the router', () => {
     expect(prompts).toEqual([]);
   });
 
+  it('refuses more bytes than declared, and deletes staged packages when the session closes', async () => {
+    const bytes = await fsp.readFile(await world.pack({}));
+    const ref = {
+      upload: 901,
+      size: bytes.length - 100,
+      sha256: sha(bytes.subarray(0, bytes.length - 100)),
+    };
+    domain.handleMessage({ type: 'fix.upload', ...ref });
+    await link.next('fix.upload-ready', (m) => m.upload === 901);
+    link.deliver(901, bytes, bytes.length);
+    expect(await link.next('fix.upload-done', (m) => m.upload === 901)).toMatchObject({
+      ok: false,
+      code: 'FIX_UPLOAD_INVALID',
+    });
+    const good = await uploadPackage(await world.pack({}));
+    await link.next('fix.upload-done', (m) => m.upload === good.upload);
+    expect(await fsp.readdir(join(world.dataDir, 'fixes', 'incoming'))).toHaveLength(1);
+    await domain.close();
+    expect(await fsp.readdir(join(world.dataDir, 'fixes', 'incoming'))).toEqual([]);
+  });
+
   it('refuses when the target changed after the approver saw it', async () => {
     const ref = await uploadPackage(await world.pack({}));
     await link.next('fix.upload-done');
