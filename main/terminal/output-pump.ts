@@ -110,16 +110,14 @@ export class OutputPump {
     }
     this.queued -= size;
     this.inFlight = size;
+    this.resumeIfRoom();
     this.lastFlush = this.now();
     this.lastBatchBytes = size;
     const batch = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
     this.options.send(batch).then(
       () => {
         this.inFlight = 0;
-        if (this.paused && this.queued < OUTPUT_BATCH_BYTES) {
-          this.paused = false;
-          this.options.resume();
-        }
+        this.resumeIfRoom();
         if (this.queued === 0) this.wakeIdle();
         else this.schedule();
       },
@@ -130,6 +128,14 @@ export class OutputPump {
         this.options.onError(err);
       },
     );
+  }
+
+  /** The source may go on once less than a batch waits (one more may be in flight). */
+  private resumeIfRoom(): void {
+    if (this.paused && this.queued < OUTPUT_BATCH_BYTES) {
+      this.paused = false;
+      this.options.resume();
+    }
   }
 
   private wakeIdle(): void {

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { OUTPUT_BATCH_BYTES, OutputPump } from '../../../main/terminal/output-pump';
+import { StatusMarkerFilter } from '../../../main/terminal/status-marker';
+import {
+  STATUS_MARKER_PREFIX,
+  STATUS_MARKER_SUFFIX,
+} from '../../../main/terminal/shell-environment';
+
+const turn = () => new Promise((r) => setImmediate(r));
+
+describe('OutputPump', () => {
+  it('sends small output on the next turn, with no timer', async () => {
+    const sent: Buffer[] = [];
+    const pump = new OutputPump({
+      send: async (c) => void sent.push(c),
+      pause: () => undefined,
+      resume: () => undefined,
+      onError: () => undefined,
+      now: () => 0,
+    });
+    pump.push(Buffer.from('a'));
+    await turn();
+    pump.push(Buffer.from('b'));
+    await turn();
+    await turn();
+    expect(sent.map(String)).toEqual(['a', 'b']);
+  });
+
+  it('pauses the source while a full batch waits behind an unfinished send, and resumes after', async () => {
+    const releases: Array<() => void> = [];
+    const sent: number[] = [];
+    const calls: string[] = [];
+    const pump = new OutputPump({
+      send: (c) => {
+        sent.push(c.length);
+        return new Promise<void>((r) => releases.push(r));
+      },
+      pause: () => calls.push('pause'),
+      resume: () => calls.push('resume'),
+      onError: () => undefined,
+    });
+    pump.push(Buffer.alloc(OUTPUT_BATCH_BYTES));
+    await turn();
+    expect(sent).toEqual([OUTPUT_BATCH_BYTES]);
+    pump.push(Buffer.alloc(OUTPUT_BATCH_BYTES));
+    expect(calls).toEqual(['pause']);
+    expect(pump.bufferedBytes).toBe(2 * OUTPUT_BATCH_BYTES);
+    const drained = pump.drained();
+    releases.shift()!();
+    await turn();
+    await turn();
+    expect(calls).toEqual(['pause', 'resume']);
+    expect(sent).toEqual([OUTPUT_BATCH_BYTES, OUTPUT_BATCH_BYTES]);
+    releases.shift()!();
+    await drained;
+    expect(pump.highWaterBytes).toBe(2 * OUTPUT_BATCH_BYTES);
+  });
+
+  it('cuts batches at OUTPUT_BATCH_BYTES', async () => {
+    const sent: number[] = [];
+    const pump = new OutputPump({
+      send: async (c) => void sent.push(c.length),
+      pause: () => undefined,
+      resume: () => undefined,
+      onError: () => undefined,
+    });
+    pump.push(Buffer.alloc(OUTPUT_BATCH_BYTES * 2 + 10));
+    await pump.drained();
+    expect(sent).toEqual([OUTPUT_BATCH_BYTES, OUTPUT_BATCH_BYTES, 10]);
+  });
+});
+
+describe('StatusMarkerFilter', () => {
+  it('strips markers split across chunks and reports their statuses', () => {
+    const filter = new StatusMarkerFilter();
+    const marker = (code: number) => `${STATUS_MARKER_PREFIX}${code}${STATUS_MARKER_SUFFIX}`;
+    const stream = `out1\r\n${marker(0)}$ more${marker(127)}end\u001b]0;title\u0007`;
+    let output = '';
+    const statuses: number[] = [];
+    for (let i = 0; i < stream.length; i += 3) {
+      const r = filter.feed(Buffer.from(stream.slice(i, i + 3), 'latin1'));
+      output += r.output.toString('latin1');
+      statuses.push(...r.statuses);
+    }
+    output += filter.flush().toString('latin1');
+    expect(statuses).toEqual([0, 127]);
+    expect(output).toBe('out1\r\n$ moreend\u001b]0;title\u0007');
+  });
+});
