@@ -107,7 +107,7 @@ export interface Relay {
 
 /** Writes an HTTP error for a refused upgrade and destroys the socket. */
 function refuseUpgrade(socket: Duplex, err: AssentError): void {
-  const status = ERROR_CODES[err.code].httpStatus ?? 400;
+  const status = ERROR_CODES[err.code].httpStatus ?? 500;
   const body = JSON.stringify(err.toJSON());
   const retryAfterMs = err.details?.retryAfterMs;
   const lines = [

@@ -5,7 +5,7 @@
 // (with a log line): the relay never falls back to a weaker list.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAssentError } from '../protocol/errors';
+import { AssentError, isAssentError } from '../protocol/errors';
 import type { RevocationList } from '../protocol/identity';
 import { newerRevocationList, verifyRevocationList } from '../platform/credentials';
 
@@ -31,34 +31,46 @@ export class RevocationSource {
     return this.#list;
   }
 
-  /** Reads the file again if it changed; throws REVOCATION_LIST_INVALID only when `strict` (start-up). */
+  /** Reads the file again if it changed; throws (IO_FAILED, REVOCATION_LIST_INVALID) only when `strict` (start-up). */
   async refresh(strict = false): Promise<RevocationList | undefined> {
-    if (!this.#path) return this.#list;
+    const path = this.#path;
+    if (!path) return this.#list;
     let mtimeMs: number;
+    let text: string;
     try {
-      mtimeMs = (await stat(this.#path)).mtimeMs;
+      mtimeMs = (await stat(path)).mtimeMs;
+      if (mtimeMs === this.#mtimeMs) return this.#list;
+      text = await readFile(path, 'utf8');
     } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return this.#list;
-      throw cause;
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return this.#list;
+      // Unreadable for now: keep the list in force (never a weaker one) and say so.
+      return this.#reject(
+        new AssentError('IO_FAILED', `Cannot read ${path}: ${code ?? String(cause)}.`, { cause }),
+        strict,
+      );
     }
-    if (mtimeMs === this.#mtimeMs) return this.#list;
     this.#mtimeMs = mtimeMs;
     try {
-      const candidate = verifyRevocationList(
-        JSON.parse(await readFile(this.#path, 'utf8')),
-        this.#vendorPublicKey,
-      );
+      const candidate = verifyRevocationList(JSON.parse(text), this.#vendorPublicKey);
       const chosen = newerRevocationList(this.#list, candidate);
       if (chosen !== candidate)
         this.#log(
           `revocation list sequence ${candidate.sequence} is not newer; kept the current one`,
         );
       this.#list = chosen;
+      return chosen;
     } catch (cause) {
-      const reason = isAssentError(cause) ? cause.message : 'it is not valid JSON';
-      if (strict) throw cause;
-      this.#log(`ignored ${REVOCATIONS_FILE}: ${reason}`);
+      const err = isAssentError(cause)
+        ? cause
+        : new AssentError('REVOCATION_LIST_INVALID', `${path} is not valid JSON.`, { cause });
+      return this.#reject(err, strict);
     }
+  }
+
+  #reject(err: AssentError, strict: boolean): RevocationList | undefined {
+    if (strict) throw err;
+    this.#log(`ignored ${REVOCATIONS_FILE}: ${err.message}`);
     return this.#list;
   }
 }

@@ -193,14 +193,34 @@ describe('relay authentication at the upgrade', () => {
     peers.push(expectPeer(await joinEngineer(relay, vendor.engineer(), agent.code)));
   });
 
-  it('refuses to start with a revocation list that does not verify', async () => {
+  it('refuses to start with a revocation list that does not verify or is not JSON', async () => {
     dir = tempDir();
+    const file = join(dir.path, REVOCATIONS_FILE);
+    writeFileSync(file, JSON.stringify(revocationList(makeVendor().key, [], 1)));
+    const forged = await startRelay(vendor, { dataDir: dir.path }).catch((e: unknown) => e);
+    expect(isAssentError(forged, 'REVOCATION_LIST_INVALID')).toBe(true);
+    writeFileSync(file, '{"kind":');
+    const garbled = await startRelay(vendor, { dataDir: dir.path }).catch((e: unknown) => e);
+    expect(isAssentError(garbled, 'REVOCATION_LIST_INVALID')).toBe(true);
+  });
+
+  it('keeps the list in force when the file turns to garbage while running', async () => {
+    dir = tempDir();
+    const revoked = vendor.engineer();
+    const file = join(dir.path, REVOCATIONS_FILE);
     writeFileSync(
-      join(dir.path, REVOCATIONS_FILE),
-      JSON.stringify(revocationList(makeVendor().key, [], 1)),
+      file,
+      JSON.stringify(revocationList(vendor.key, [revoked.certificate.serial], 1)),
     );
-    const err = await startRelay(vendor, { dataDir: dir.path }).catch((e: unknown) => e);
-    expect(isAssentError(err, 'REVOCATION_LIST_INVALID')).toBe(true);
+    const lines: string[] = [];
+    relay = await startRelay(vendor, { dataDir: dir.path, log: (line) => lines.push(line) });
+    writeFileSync(file, 'not json');
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    const code = await waitingCode(relay);
+    expect(expectRefusal(await joinEngineer(relay, revoked, code)).body.code).toBe(
+      'RELAY_CREDENTIAL_REVOKED',
+    );
+    expect(lines.some((line) => line.includes('ignored revocations.json'))).toBe(true);
   });
 
   it('rate-limits failed authentication per source with 429 and Retry-After', async () => {
