@@ -10,6 +10,7 @@ import { act, readFile as readOnStream, sha256, upload } from './support/enginee
 
 /** The few page globals these tests read (no DOM types in the Node tsconfig). */
 interface PageGlobals {
+  assent: { consentDecide(request: unknown): Promise<unknown> };
   document: {
     activeElement: { tagName: string } | null;
     documentElement: { scrollWidth: number; clientWidth: number };
@@ -221,4 +222,34 @@ describe('consent queue', () => {
     expect(rowHeight).toBeGreaterThan(0);
     await app.screenshot('17-terminal-mirror');
   }, 40_000);
+
+  it('a script in the page cannot approve with a nonce it was not given', async () => {
+    app = await DesktopApp.open(fixture);
+    const { page, filesRoot } = app;
+    const file = join(filesRoot, 'secret.txt');
+    await writeFile(file, 'top secret');
+    const engineer = await app.acceptedEngineer();
+    const read = readOnStream(engineer.link, file);
+    const card = page.locator('article.consent-card');
+    await card.waitFor();
+    const requestId = await card.getAttribute('data-request-id');
+    // As a compromised renderer would: call the bridge directly with a guessed nonce.
+    const forged = await page.evaluate(async (id) => {
+      const api = (globalThis as unknown as PageGlobals).assent;
+      try {
+        await api.consentDecide({
+          requestId: id,
+          nonce: 'A'.repeat(43),
+          decision: { how: 'allow-once' },
+        });
+        return 'approved';
+      } catch (err: unknown) {
+        return (err as Error).message;
+      }
+    }, requestId!);
+    expect(forged).toMatch(/^APPROVAL_NONCE_INVALID: /);
+    expect(read.received()).toBe(0);
+    await card.getByRole('button', { name: 'Deny' }).click();
+    expect(await read.result).toEqual({ ok: false, code: 'CONSENT_DENIED' });
+  });
 });
