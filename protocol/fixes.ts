@@ -36,9 +36,13 @@ export const MAX_FIX_DIFF_SOURCE_BYTES = 256 * 1024;
 /** A single file's diff in the preview is cut at this many characters. */
 export const MAX_FIX_DIFF_CHARS = 16 * 1024;
 /** All diffs of one preview together are cut at this many characters (the pending message must fit a frame). */
-export const MAX_FIX_PREVIEW_DIFF_CHARS = 48 * 1024;
+export const MAX_FIX_PREVIEW_DIFF_CHARS = 40 * 1024;
 /** At most this many files are listed in one preview; `details.filesOmitted` counts the rest. */
 export const MAX_FIX_PREVIEW_FILES = 200;
+/** The listed files (without diffs) take at most this many characters of the pending message. */
+export const MAX_FIX_PREVIEW_LIST_CHARS = 40 * 1024;
+/** Longest check command line (its argv joined with spaces). */
+export const MAX_FIX_CHECK_LINE_CHARS = 4096;
 /** A staged package not used by a request within this time is deleted. */
 export const FIX_UPLOAD_TTL_MS = 10 * 60 * 1000;
 /** Packages one session may have staged at once. */
@@ -90,7 +94,14 @@ export type FixFileEntry = z.infer<typeof FixFileEntry>;
 
 /** A command run in the target root under the fix's consent: argv (no shell), minimal environment, timeout. */
 export const FixCheck = z.strictObject({
-  argv: z.array(z.string().min(1).max(4096)).min(1).max(64),
+  argv: z
+    .array(z.string().min(1).max(MAX_FIX_CHECK_LINE_CHARS))
+    .min(1)
+    .max(64)
+    .refine(
+      (argv) => argv.join(' ').length <= MAX_FIX_CHECK_LINE_CHARS,
+      'check command line too long',
+    ),
   timeoutSeconds: z.number().int().positive().max(MAX_FIX_CHECK_SECONDS).default(60),
 });
 export type FixCheck = z.infer<typeof FixCheck>;

@@ -2,7 +2,8 @@
 // signer, kind, version change, the list of files added, replaced and
 // removed with sizes, diffs for text files, and the checks that will run").
 // Bounded so the pending message fits one channel frame: at most
-// MAX_FIX_PREVIEW_FILES files listed and MAX_FIX_PREVIEW_DIFF_CHARS of diffs.
+// MAX_FIX_PREVIEW_FILES files in MAX_FIX_PREVIEW_LIST_CHARS, and
+// MAX_FIX_PREVIEW_DIFF_CHARS of diffs.
 import { createTwoFilesPatch } from 'diff';
 import { promises as fsp } from 'node:fs';
 import type { FileChange, FixPreview } from '../../protocol/consent';
@@ -11,6 +12,7 @@ import {
   MAX_FIX_DIFF_SOURCE_BYTES,
   MAX_FIX_PREVIEW_DIFF_CHARS,
   MAX_FIX_PREVIEW_FILES,
+  MAX_FIX_PREVIEW_LIST_CHARS,
   type FixCheck,
 } from '../../protocol/fixes';
 
@@ -54,6 +56,7 @@ export interface ChangeSide {
 /** Builds the preview's file list with a shared diff budget. */
 export class PreviewFiles {
   private diffBudget = MAX_FIX_PREVIEW_DIFF_CHARS;
+  private listBudget = MAX_FIX_PREVIEW_LIST_CHARS;
   readonly files: FixPreview['files'] = [];
   total = 0;
 
@@ -64,7 +67,7 @@ export class PreviewFiles {
     after: ChangeSide | null,
   ): void {
     this.total += 1;
-    if (this.files.length >= MAX_FIX_PREVIEW_FILES) return;
+    if (this.files.length >= MAX_FIX_PREVIEW_FILES || this.listBudget <= 0) return;
     const change: FileChange = {
       ...(before ? { before: { size: before.size, sha256: before.sha256 } } : {}),
       ...(after ? { after: { size: after.size, sha256: after.sha256 } } : {}),
@@ -92,7 +95,15 @@ export class PreviewFiles {
     } else if (oldText !== null && newText !== null) {
       Object.assign(change, { binary: false, diffTruncated: true });
     }
-    this.files.push({ path, op, change });
+    const entry = { path, op, change };
+    const chars = JSON.stringify(entry).length;
+    // Long paths: the list as a whole must fit the pending message too.
+    if (chars - (change.diff?.length ?? 0) > this.listBudget) {
+      this.listBudget = 0;
+      return;
+    }
+    this.listBudget -= chars - (change.diff?.length ?? 0);
+    this.files.push(entry);
   }
 
   /** `details` entries saying how many files the list leaves out. */

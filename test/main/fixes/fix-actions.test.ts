@@ -12,6 +12,7 @@ import { loadRegistry } from '../../../main/fixes/registry';
 import { EffectiveRules } from '../../../main/rules/effective-rules';
 import { keyFingerprint } from '../../../platform/signing';
 import type { ConsentDecision } from '../../../protocol/consent';
+import { MAX_JSON_MESSAGE_BYTES } from '../../../protocol/limits';
 import { rulesBody } from '../consent/fixtures';
 import { DEFAULT_FIX_FILES, makeWorld, sha, snapshot, type FixWorld } from './fix-world';
 import { StreamPeerLink } from './stream-link';
@@ -173,6 +174,22 @@ describe('fix.apply through the router', () => {
       code: 'FIX_SIGNER_NOT_ALLOWED',
     });
     expect(prompts).toEqual([]);
+  });
+
+  it('keeps the pending message within one channel message for a fix of many long-named text files', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) {
+      const path = `deep/${'n'.repeat(120)}/${'m'.repeat(80)}-${i}.txt`;
+      files[path] = `line one ${i}\n"quoted" \\ line two\n`.repeat(40);
+    }
+    const ref = await uploadPackage(await world.pack({ files, add: Object.keys(files) }));
+    await link.next('fix.upload-done', (m) => m.upload === ref.upload);
+    await request('big', 'fix.apply', ref);
+    const pending = link.of('action.pending')[0]!;
+    expect(Buffer.byteLength(JSON.stringify(pending))).toBeLessThanOrEqual(MAX_JSON_MESSAGE_BYTES);
+    expect(pending.preview.details).toMatchObject({ filesTotal: 300 });
+    expect(Number(pending.preview.details!['filesOmitted'])).toBeGreaterThan(0);
+    expect(link.of('action.result')[0]!.result).toMatchObject({ filesChanged: 300 });
   });
 
   it('refuses more bytes than declared, and deletes staged packages when the session closes', async () => {
