@@ -70,8 +70,9 @@ export async function runBench(name: string, timeoutSeconds: number): Promise<Be
     const lines = (partial + chunk.toString('utf8')).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
-      if (/\bPASS\b/.test(line)) pass++;
-      if (/\bMISS\b/.test(line)) miss++;
+      // PASS/MISS is the convention; some benches say "met" / "MISSED".
+      if (/\bPASS\b|: met\b/.test(line)) pass++;
+      if (/\bMISS(ED)?\b/.test(line)) miss++;
     }
   });
   const killGroup = (signal: NodeJS.Signals): void => {
