@@ -7,17 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AssentError, isAssentError, isErrorCode, type ErrorCode } from '../protocol/errors';
 import type { EngineerCertificate } from '../protocol/identity';
-import {
-  HANDSHAKE_TIMEOUT_MS,
-  RECONNECT_BASE_MS,
-  RECONNECT_MAX_MS,
-  RESUME_GRACE_MS,
-} from '../protocol/limits';
+import { HANDSHAKE_TIMEOUT_MS, RESUME_GRACE_MS } from '../protocol/limits';
 import { FRAME_TYPES } from '../protocol/wire/handshake';
 import type { ChannelMessage } from '../protocol/wire/messages';
 import type { RelayToPeer } from '../protocol/wire/relay';
 import type { RulesDigest } from '../protocol/wire/session';
 import { EncryptedLink, type LinkEnd } from '../platform/encrypted-link';
+import { reconnectWithBackoff } from '../platform/reconnect';
 import { RelayConnection } from '../platform/relay-connection';
 import { InitiatorHandshake } from '../platform/secure-channel';
 import { keyFingerprint, type SigningKeyPair } from '../platform/signing';
@@ -409,28 +405,18 @@ export class EngineerSession extends EventEmitter<Events> {
     }
     this.setState('interrupted');
     this.emit('interrupted', reason);
-    const deadline = Date.now() + (this.options.resumeGraceMs ?? RESUME_GRACE_MS);
-    let delay = RECONNECT_BASE_MS;
-    while (!this.endValue && Date.now() < deadline) {
-      try {
-        const connection = await this.open(this.resumeToken);
-        if (this.endValue) {
-          connection.close();
-          return;
-        }
-        this.attach(connection);
-        return;
-      } catch (error) {
-        if (
-          isAssentError(error) &&
-          ['RELAY_RESUME_UNKNOWN', 'RELAY_CREDENTIAL_REVOKED', 'RELAY_UNAUTHENTICATED'].includes(
-            error.code,
-          )
-        )
-          break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+    const token = this.resumeToken;
+    const connection = await reconnectWithBackoff(() => this.open(token), {
+      deadline: Date.now() + (this.options.resumeGraceMs ?? RESUME_GRACE_MS),
+      signal: this.abort.signal,
+    });
+    if (this.endValue) {
+      connection?.close();
+      return;
+    }
+    if (connection) {
+      this.attach(connection);
+      return;
     }
     this.finish({
       by: 'system',

@@ -1,7 +1,7 @@
 // Reconnecting after a network drop: exponential backoff with jitter, until
 // a deadline (the resume grace period) or the session ends.
-import { isAssentError } from '../../protocol/errors';
-import { RECONNECT_BASE_MS, RECONNECT_MAX_MS } from '../../protocol/limits';
+import { isAssentError } from '../protocol/errors';
+import { RECONNECT_BASE_MS, RECONNECT_MAX_MS } from '../protocol/limits';
 
 /** Errors after which trying again cannot help. */
 const FINAL_CODES = new Set([

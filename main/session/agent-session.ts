@@ -25,7 +25,7 @@ import { RelayConnection } from '../../platform/relay-connection';
 import { ResponderHandshake } from '../../platform/secure-channel';
 import { keyFingerprint, type SigningKeyPair } from '../../platform/signing';
 import type { PeerLink, VerifiedEngineer } from './peer-link';
-import { reconnectWithBackoff } from './reconnect';
+import { reconnectWithBackoff } from '../../platform/reconnect';
 import { SessionPeerLink } from './session-peer-link';
 
 /** The agent session's states, in the order they normally happen. */
