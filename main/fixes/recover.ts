@@ -5,7 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { withFixLock } from './fix-lock';
-import type { FixAuditSink } from './fix-types';
+import type { FixAuditSink, FixStepHook } from './fix-types';
 import { clearJournal, readJournal, restoreOld, targetMatches } from './journal';
 import {
   findLive,
@@ -52,16 +52,20 @@ async function removeStaleWork(dataDir: string): Promise<void> {
 /** Replays an unfinished fix journal in `dataDir`; undefined when there was none. Call at agent start. */
 export function recoverFixJournal(
   dataDir: string,
-  options: { audit?: FixAuditSink } = {},
+  options: { audit?: FixAuditSink; onStep?: FixStepHook } = {},
 ): Promise<FixRecovery | undefined> {
-  return withFixLock(dataDir, () => recoverUnlocked(dataDir, options.audit));
+  return withFixLock(dataDir, () => recoverUnlocked(dataDir, options.audit, options.onStep));
 }
 
 /** recoverFixJournal for callers that already hold the fix lock. */
 export async function recoverUnlocked(
   dataDir: string,
   audit: FixAuditSink | undefined,
+  onStep?: FixStepHook,
 ): Promise<FixRecovery | undefined> {
+  const restoreStep = async (i: number) => {
+    await onStep?.(`recover-restore-${i}`);
+  };
   const journal = await readJournal(dataDir);
   if (!journal) {
     await removeStaleWork(dataDir);
@@ -82,7 +86,7 @@ export async function recoverUnlocked(
       await fsp.rm(join(fix.workDir, 'staged'), { recursive: true, force: true });
       outcome = 'new';
     } else if (journal.op === 'apply') {
-      await restoreOld(fix);
+      await restoreOld(fix, restoreStep);
       await saveRegistry(
         dataDir,
         withoutUncommitted(await loadRegistry(dataDir), fix.id, fix.packageSha256),
@@ -90,7 +94,7 @@ export async function recoverUnlocked(
       await removeDir(fix.workDir);
       outcome = 'old';
     } else {
-      await restoreOld(fix);
+      await restoreOld(fix, restoreStep);
       await saveRegistry(
         dataDir,
         withRolledBack(await loadRegistry(dataDir), fix.id, new Date().toISOString()),

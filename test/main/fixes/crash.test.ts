@@ -169,3 +169,19 @@ describe('kill -9 during rollback', () => {
     },
   );
 });
+
+describe('kill -9 during recovery itself', () => {
+  it.concurrent.each(['recover-restore-0', 'recover-restore-2'])(
+    'at %s: the next recovery still ends fully old',
+    async (step) => {
+      const { world, pkg, trustFile, before } = await prepared();
+      const first = await runChild(['apply', world.dataDir, pkg, trustFile], 'swap-3');
+      expect(first.signal, first.stderr).toBe('SIGKILL');
+      const second = await runChild(['recover', world.dataDir], step);
+      expect(second.signal, second.stderr).toBe('SIGKILL');
+      const { recovery } = await recoverAndAudit(world);
+      expect(recovery).toMatchObject({ id: 'CRASH-1', op: 'apply', outcome: 'old' });
+      expect(await snapshot(world.target)).toEqual(before);
+    },
+  );
+});
