@@ -2,7 +2,7 @@
 // still holds exactly what the fix installed (so nothing newer is
 // overwritten), journaled like an apply, every old hash checked afterwards.
 import { promises as fsp } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { AssentError } from '../../protocol/errors';
 import type { FixRollbackResult } from '../../protocol/fixes';
 import { withFixLock } from './fix-lock';
@@ -107,9 +107,4 @@ export function rollbackFix(options: RollbackFixOptions): Promise<FixRollbackRes
     });
     return result;
   });
-}
-
-/** The path of a fix file in its target (for previews). */
-export function targetPathOf(fix: InstalledFix, path: string): string {
-  return join(fix.targetRoot, path);
 }
