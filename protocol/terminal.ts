@@ -23,6 +23,11 @@ export const UNPARSED_COMMAND = '⟨unparsed⟩';
 /** The command name an interactive terminal is matched on: never covered by a scope. */
 export const INTERACTIVE_COMMAND = '⟨interactive⟩';
 
+/** False for the parser's placeholders (a line it could not read, an interactive shell): no scope or standing consent may cover them. */
+export function isScopableCommand(name: string): boolean {
+  return name !== UNPARSED_COMMAND && name !== INTERACTIVE_COMMAND;
+}
+
 const TerminalId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const Columns = z.number().int().min(1).max(MAX_TERMINAL_COLUMNS);
 const Rows = z.number().int().min(1).max(MAX_TERMINAL_ROWS);

@@ -1,6 +1,7 @@
 // Whether an allow-similar scope covers an action. Matching is on parsed data
 // (canonical path components, parsed command names), never on raw strings.
 import type { ConsentScope } from '../../protocol/consent';
+import { isScopableCommand } from '../../protocol/terminal';
 import { isPathUnder, type PathPlatform } from '../rules/path-scope';
 import type { ActionDescription } from './action';
 
@@ -23,10 +24,14 @@ export function scopeCovers(
   if (action.kind === 'terminal.command') {
     const names = action.match.commands ?? [];
     return (
-      scope.command !== undefined && names.length > 0 && names.every((n) => n === scope.command)
+      scope.command !== undefined &&
+      isScopableCommand(scope.command) &&
+      names.length > 0 &&
+      names.every((n) => n === scope.command)
     );
   }
   if (action.kind === 'fix.apply' || action.kind === 'fix.rollback')
     return scope.product !== undefined && action.match.product === scope.product;
-  return true;
+  // An interactive window is opened, and extended, only by its own consent (issue 4).
+  return false;
 }

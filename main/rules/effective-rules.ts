@@ -14,6 +14,7 @@ import {
   type TerminalMode,
 } from '../../protocol/ground-rules';
 import { keyFingerprint } from '../../platform/signing';
+import { isScopableCommand } from '../../protocol/terminal';
 import type { ActionDescription } from '../consent/action';
 import {
   compileGlob,
@@ -286,8 +287,14 @@ export class EffectiveRules {
       }
       if (action.kind === 'terminal.command') {
         const names = action.match.commands ?? [];
-        return s.command !== undefined && names.length > 0 && names.every((n) => n === s.command);
+        return (
+          s.command !== undefined &&
+          isScopableCommand(s.command) &&
+          names.length > 0 &&
+          names.every((n) => n === s.command)
+        );
       }
+      if (action.kind === 'terminal.interactive') return false; // only its own consent opens a window
       return s.under === undefined && s.command === undefined;
     });
   }
@@ -304,8 +311,11 @@ export class EffectiveRules {
         : this.readRefusal(scope.pathPrefix);
     }
     if (scope.kind === 'terminal.command') {
-      if (scope.command === undefined)
-        return { source: 'approver', rule: 'a terminal scope needs a command name' };
+      if (scope.command === undefined || !isScopableCommand(scope.command))
+        return {
+          source: 'approver',
+          rule: 'a terminal scope needs a command name the parser could read',
+        };
       if (this.terminal === 'off')
         return {
           source: this.rules.terminal === 'off' ? 'ground-rules' : 'machine-policy',
@@ -313,8 +323,11 @@ export class EffectiveRules {
         };
       return null;
     }
-    if (scope.kind === 'terminal.interactive' && this.terminal !== 'interactive')
-      return { source: 'ground-rules', rule: `terminal: ${this.terminal}` };
+    if (scope.kind === 'terminal.interactive')
+      return {
+        source: 'approver',
+        rule: 'an interactive window is opened only by its own consent',
+      };
     if ((scope.kind === 'fix.apply' || scope.kind === 'fix.rollback') && !this.fixesAllowed)
       return this.policy?.allowFixes === false
         ? { source: 'machine-policy', rule: 'policy.allowFixes: false' }

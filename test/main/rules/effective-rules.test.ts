@@ -222,3 +222,38 @@ describe('SupportHours schema', () => {
     ).toBe(true);
   });
 });
+
+describe('parser placeholders and interactive windows', () => {
+  it('no standing consent or session scope covers a line the parser could not read, or an interactive window', async () => {
+    const { UNPARSED_COMMAND, INTERACTIVE_COMMAND } = await import('../../../protocol/terminal');
+    const { scopeCovers } = await import('../../../main/consent/consent-scope');
+    const rules = effective({
+      terminal: 'interactive',
+      standingConsents: [
+        { kind: 'terminal.command', command: UNPARSED_COMMAND },
+        { kind: 'terminal.interactive' },
+      ],
+    });
+    const unparsed = commandAction('eval "$x"', [UNPARSED_COMMAND]);
+    const verdict = rules.evaluate(unparsed);
+    expect(verdict.allowed && verdict.standing).toBeFalsy();
+    expect(
+      scopeCovers({ kind: 'terminal.command', command: UNPARSED_COMMAND }, unparsed, 'posix'),
+    ).toBe(false);
+    expect(
+      rules.scopeRefusal({ kind: 'terminal.command', command: UNPARSED_COMMAND }),
+    ).not.toBeNull();
+    expect(
+      rules.scopeRefusal({ kind: 'terminal.command', command: INTERACTIVE_COMMAND }),
+    ).not.toBeNull();
+    expect(rules.scopeRefusal({ kind: 'terminal.interactive' })).not.toBeNull();
+    const window: ActionDescription = {
+      ...unparsed,
+      kind: 'terminal.interactive',
+      match: { commands: [INTERACTIVE_COMMAND] },
+    };
+    expect(scopeCovers({ kind: 'terminal.interactive' }, window, 'posix')).toBe(false);
+    const windowVerdict = rules.evaluate(window);
+    expect(windowVerdict.allowed && windowVerdict.standing).toBeFalsy();
+  });
+});

@@ -71,26 +71,21 @@ describe('terminal.interactive', () => {
     const prompt = f.nextPrompt();
     const first = f.request('terminal.interactive', {}, 'i1');
     const p = await prompt;
+    // Allow-for-session is refused for interactive windows: each window needs its own consent.
     expect(() =>
       f.engine.decide(
         p.id,
         { how: 'allow-session', scope: { kind: 'terminal.interactive' } },
         { approver: 'alice' },
       ),
-    ).not.toThrow();
+    ).toThrow(expect.objectContaining({ code: expect.stringMatching(/^CONSENT_/) }));
+    f.engine.decide(p.id, { how: 'allow-once' }, { approver: 'alice' });
     await waitFor(() => f.opened('i1') !== undefined);
-    // The approver must decide again: either the engine prompts, or the handler refuses a
-    // window it was not asked about. Never a second window on the first consent.
+    // A second window prompts again; denied, it never opens.
+    const next = f.nextPrompt();
     const second = f.request('terminal.interactive', {}, 'i2');
-    const outcome = await Promise.race([
-      f.nextPrompt().then((p2) => {
-        f.engine.decide(p2.id, { how: 'deny' }, { approver: 'alice' });
-        return 'prompted';
-      }),
-      rejection(second),
-    ]);
-    expect(['prompted', 'TERMINAL_APPROVAL_REQUIRED']).toContain(outcome);
-    await rejection(second);
+    f.engine.decide((await next).id, { how: 'deny' }, { approver: 'alice' });
+    expect(await rejection(second)).toBe('CONSENT_DENIED');
     expect(f.opened('i2')).toBeUndefined();
     await f.terminals.close(f.opened('i1')!.terminalId);
     await first;
