@@ -58,6 +58,10 @@ export const FIX_ERROR_CODES = defineErrorCodes({
     meaning:
       'An interrupted fix could not be brought back to a consistent state; the target needs manual inspection (see the audit log).',
   },
+  FIX_BUSY: {
+    meaning:
+      'Another process is applying or rolling back a fix on this agent; try again when it has finished.',
+  },
   FIX_SIGNER_ROLE_MISSING: {
     meaning: 'Only an engineer with the installer role may sign fix packages.',
   },

@@ -1,4 +1,7 @@
 // `assent-agent fix list | rollback | recover`.
+import { spawnSync } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyFix } from '../../../main/fixes/apply';
 import { runFixCommand } from '../../../main/fixes/fix-cli';
@@ -52,6 +55,23 @@ describe('assent-agent fix', () => {
     expect(await snapshot(world.target)).toEqual(before);
     expect(await runFixCommand(['recover'], io())).toBe(0);
     expect(lines.at(-1)).toBe('Nothing to recover.');
+  });
+
+  it('refuses while another live process holds the fix lock, and takes over a dead one', async () => {
+    await applyFix({
+      dataDir: world.dataDir,
+      packagePath: await world.pack({ id: 'L-1' }),
+      trust: world.trust,
+      approvedBy: 'test',
+    });
+    const lock = join(world.dataDir, 'fixes', 'lock');
+    await fsp.writeFile(lock, String(process.ppid));
+    expect(await runFixCommand(['rollback', 'L-1'], io())).toBe(1);
+    expect(lines.at(-1)).toMatch(/^error FIX_BUSY: .*pid/);
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    await fsp.writeFile(lock, String(gone));
+    expect(await runFixCommand(['rollback', 'L-1'], io())).toBe(0);
+    expect(await fsp.stat(lock).catch(() => null)).toBeNull();
   });
 
   it('usage errors exit with 2', async () => {
