@@ -82,6 +82,7 @@ export class EffectiveRules {
   readonly consentTimeoutMs: number;
   readonly standingConsents: readonly StandingConsent[];
   readonly fixesAllowed: boolean;
+  private readonly protectedFolders: readonly string[];
   private readonly globs: readonly SourcedGlob[];
   private readonly globSet: GlobSet;
   private readonly signerFingerprints: ReadonlyMap<string, string>;
@@ -89,9 +90,17 @@ export class EffectiveRules {
   constructor(
     readonly rules: GroundRules,
     readonly policy: MachinePolicy | null,
-    options: { platform?: PathPlatform } = {},
+    options: {
+      platform?: PathPlatform;
+      /**
+       * Folders no action may touch whatever the rules say: the agent's own
+       * data folder (audit log, trash, recordings, rules in force).
+       */
+      protectedFolders?: readonly string[];
+    } = {},
   ) {
     this.platform = options.platform ?? currentPathPlatform();
+    this.protectedFolders = options.protectedFolders ?? [];
     this.fingerprint = rulesFingerprint(rules);
     const p = policy ?? undefined;
     this.terminal =
@@ -134,6 +143,14 @@ export class EffectiveRules {
 
   /** The denied glob that matches `path`, as a basis, or null. */
   deniedBy(path: string): DecisionBasis | null {
+    const guarded = this.protectedFolders.find((folder) =>
+      isPathUnder(path, folder, this.platform),
+    );
+    if (guarded)
+      return {
+        source: 'machine-policy',
+        rule: `the agent's own data folder: ${guarded}`.slice(0, 500),
+      };
     const hit = firstDeniedGlob(path, this.globSet);
     if (!hit) return null;
     const g = this.globs[hit.index]!;

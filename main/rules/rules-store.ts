@@ -2,7 +2,7 @@
 // written atomically (temp file, fsync, rename, fsync of the directory) so a
 // crash leaves the old rules or the new ones, and verified on every load.
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CountersignedRules } from '../../protocol/ground-rules';
 import { AssentError, isAssentError } from '../../protocol/errors';
 import { writeFileAtomic } from '../../platform/atomic-file';
@@ -87,7 +87,10 @@ export async function loadEffectiveRules(
   const inForce = await loadRulesInForce(dataDir, trust);
   const loaded = await loadMachinePolicy(policy);
   return {
-    effective: new EffectiveRules(inForce.document.rules, loaded.policy),
+    // The agent's data folder is never a target, whatever the rules allow.
+    effective: new EffectiveRules(inForce.document.rules, loaded.policy, {
+      protectedFolders: [resolve(dataDir)],
+    }),
     inForce,
     ...(loaded.warning === undefined ? {} : { policyWarning: loaded.warning }),
   };

@@ -177,3 +177,25 @@ describe('setup', () => {
     });
   });
 });
+
+describe('the agent protects itself', () => {
+  it('refuses any action on its own data folder, even when the rules cover it', async () => {
+    harness = await SessionHarness.start();
+    await harness.installRules({ readableRoots: [harness.root], writableRoots: [harness.root] });
+    const { engineer } = await harness.approvedSession();
+    const { requestAction } = await import('../../../console/actions/request-action');
+    const auditFile = auditLogPath(harness.dataDir);
+    const refused = await requestAction(engineer.link, 'file.stat', { path: auditFile }).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).toMatchObject({ code: 'CONSENT_DENIED_BY_RULE' });
+    expect(
+      String((refused as Error).message) +
+        JSON.stringify((refused as { details?: unknown }).details),
+    ).toContain("agent's own data folder");
+    const allowed = requestAction(engineer.link, 'file.stat', { path: join(harness.customerDir) });
+    const prompt = await waitFor<{ id: string }>(harness.services!.engine, 'prompt');
+    harness.services!.engine.decide(prompt.id, { how: 'allow-once' }, { approver: 'test' });
+    await expect(allowed).resolves.toBeDefined();
+  });
+});
