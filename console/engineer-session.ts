@@ -9,7 +9,7 @@ import { AssentError, isAssentError, isErrorCode, type ErrorCode } from '../prot
 import type { EngineerCertificate } from '../protocol/identity';
 import { HANDSHAKE_TIMEOUT_MS, RESUME_GRACE_MS } from '../protocol/limits';
 import { FRAME_TYPES } from '../protocol/wire/handshake';
-import type { ChannelMessage } from '../protocol/wire/messages';
+import type { ChannelMessage, MessageOf } from '../protocol/wire/messages';
 import type { RelayToPeer } from '../protocol/wire/relay';
 import type { RulesDigest } from '../protocol/wire/session';
 import { EncryptedLink, type LinkEnd } from '../platform/encrypted-link';
@@ -46,7 +46,7 @@ type Events = {
   state: [state: EngineerSessionState];
   paired: [agent: { deviceKey: string; fingerprint: string }];
   sas: [sas: string];
-  pending: [info: { ticket?: string; description?: string; rules?: RulesDigest; decideBy: number }];
+  pending: [info: Omit<MessageOf<'session.pending'>, 'type'>];
   accepted: [info: { sessionId: string; resumed: boolean; rules?: RulesDigest; endsBy?: number }];
   chat: [chat: { from: 'agent' | 'engineer'; text: string; at: number }];
   interrupted: [reason: string];
@@ -345,6 +345,8 @@ export class EngineerSession extends EventEmitter<Events> {
           decideBy: message.decideBy,
           ...(message.ticket ? { ticket: message.ticket } : {}),
           ...(message.description ? { description: message.description } : {}),
+          ...(message.since ? { since: message.since } : {}),
+          ...(message.tried ? { tried: message.tried } : {}),
           ...(message.rules ? { rules: message.rules } : {}),
         });
         break;

@@ -6,11 +6,14 @@ import { ensurePrivateDir } from '../platform/app-dirs';
 import type { SigningKeyPair } from '../platform/signing';
 import type { RevocationList, VendorPublicKey } from '../protocol/identity';
 import { AuditLog } from './audit/audit-log';
+import { recoverFixJournal } from './fixes/recover';
 import { loadOrCreateDeviceKey } from './identity/device-key';
+import { guardAgentProcess } from './terminal/agent-guard';
 import { loadRevocations, loadTrustedVendor, offerRevocations } from './identity/vendor-trust';
 import { loadEffectiveRules } from './rules/rules-store';
 import { AgentSession, type AgentSessionOptions } from './session/agent-session';
 import { createSessionServices, type AgentSessionServices } from './session-services';
+import type { PeerLink } from './session/peer-link';
 
 export interface AgentOptions {
   dataDir: string;
@@ -27,7 +30,20 @@ export interface AgentOptions {
 /** What the approver enters when asking for help. */
 export interface HelpRequest {
   ticket?: string;
+  /** What is wrong. */
   description?: string;
+  /** Since when. */
+  since?: string;
+  /** What was tried already. */
+  tried?: string;
+}
+
+/** How a UI takes part in a session's services. */
+export interface SessionHooks {
+  /** Told when an accepted session's services exist (consent prompts, grants, terminal mirror). */
+  onServices?: (services: AgentSessionServices) => void;
+  /** Wraps the link the services use, e.g. to show transfer progress and results in the UI. */
+  observeLink?: (link: PeerLink) => PeerLink;
 }
 
 /** One agent installation (one data directory). */
@@ -47,6 +63,10 @@ export class Agent {
     const vendor = loadTrustedVendor(options.dataDir);
     const deviceKey = loadOrCreateDeviceKey(options.dataDir);
     const audit = await AuditLog.open(options.dataDir);
+    // A fix cut short by a crash is finished or undone before anything else happens.
+    await recoverFixJournal(options.dataDir, { audit });
+    // Nothing in a remote shell may open an inspector on this process (SIGUSR1).
+    guardAgentProcess();
     return new Agent(options, deviceKey, vendor, audit);
   }
 
@@ -67,10 +87,7 @@ export class Agent {
    * having been accepted, a summary signed by the device key is added to the
    * audit log.
    */
-  async createSession(
-    request: HelpRequest = {},
-    onServices?: (services: AgentSessionServices) => void,
-  ): Promise<AgentSession> {
+  async createSession(request: HelpRequest = {}, hooks: SessionHooks = {}): Promise<AgentSession> {
     if (this.session) throw new AssentError('SESSION_ALREADY_RUNNING');
     const { effective, policyWarning } = await loadEffectiveRules(
       this.options.dataDir,
@@ -98,9 +115,9 @@ export class Agent {
             rules: effective,
             devicePublicKey: this.deviceKey.publicKey,
           },
-          link,
+          hooks.observeLink ? hooks.observeLink(link) : link,
         );
-        onServices?.(services);
+        hooks.onServices?.(services);
         return services;
       },
       ...(this.options.ca ? { ca: this.options.ca } : {}),
@@ -113,6 +130,8 @@ export class Agent {
         : {}),
       ...(request.ticket ? { ticket: request.ticket } : {}),
       ...(request.description ? { description: request.description } : {}),
+      ...(request.since ? { since: request.since } : {}),
+      ...(request.tried ? { tried: request.tried } : {}),
     };
     const session = new AgentSession(options);
     this.policyWarning = policyWarning;

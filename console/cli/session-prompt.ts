@@ -45,10 +45,12 @@ export async function runSessionPrompt(options: SessionPromptOptions): Promise<n
     print(`Paired with the agent (device key ${fingerprint}). Running the key exchange...`),
   );
   session.on('sas', (sas) => print(`Compare this code with the customer by phone: ${sas}`));
-  session.on('pending', ({ ticket, description, rules, decideBy }) => {
+  session.on('pending', ({ ticket, description, since, tried, rules, decideBy }) => {
     print('Waiting for the customer to accept the session...');
     if (ticket) print(`Customer ticket: ${ticket}`);
     if (description) print(`Customer description: ${description}`);
+    if (since) print(`Since: ${since}`);
+    if (tried) print(`Already tried: ${tried}`);
     if (rules) {
       print(`Ground rules in force (fingerprint ${rules.fingerprint}):`);
       for (const line of rules.summary) print(`  - ${line}`);

@@ -28,6 +28,8 @@ Commands:
       --relay URL              the vendor relay (or ASSENT_RELAY_URL, or relayUrl in DATA/config.json)
       --ticket REF             your ticket reference, shown to the engineer
       --description TEXT       what is wrong
+      --since TEXT             since when
+      --tried TEXT             what you tried already
       --ca FILE                trust this CA certificate for the relay (private PKI)
   trust-vendor <key|file>      pin the vendor's public key (vendor.pub)
   device                       show this agent's device key fingerprint
@@ -70,6 +72,8 @@ export async function main(argv: string[]): Promise<number> {
         relay: { type: 'string' },
         ticket: { type: 'string' },
         description: { type: 'string' },
+        since: { type: 'string' },
+        tried: { type: 'string' },
         ca: { type: 'string' },
         headless: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -98,6 +102,8 @@ export async function main(argv: string[]): Promise<number> {
             relay: str('relay'),
             ticket: str('ticket'),
             description: str('description'),
+            since: str('since'),
+            tried: str('tried'),
             ca: str('ca'),
           },
           out,
@@ -147,7 +153,10 @@ export async function main(argv: string[]): Promise<number> {
               'usage: assent-agent audit play <recording.cast> [--speed N]',
             );
           const speedIndex = passthrough.indexOf('--speed');
-          const speed = speedIndex > 0 ? Number(passthrough[speedIndex + 1]) : 1;
+          const speedText = speedIndex > 0 ? passthrough[speedIndex + 1] : '1';
+          const speed = speedText === 'max' ? Infinity : Number(speedText);
+          if (!(speed > 0))
+            throw new AssentError('USAGE', '--speed takes a number above 0, or max.');
           await playRecording(file, process.stdout, { speed });
           return 0;
         }
@@ -198,6 +207,8 @@ async function run(
     relay?: string | undefined;
     ticket?: string | undefined;
     description?: string | undefined;
+    since?: string | undefined;
+    tried?: string | undefined;
     ca?: string | undefined;
   },
   out: (line: string) => void,
@@ -226,6 +237,8 @@ async function run(
       {
         ...(options.ticket ? { ticket: options.ticket } : {}),
         ...(options.description ? { description: options.description } : {}),
+        ...(options.since ? { since: options.since } : {}),
+        ...(options.tried ? { tried: options.tried } : {}),
       },
       {
         input: process.stdin,

@@ -27,6 +27,8 @@ const HELP = [
   '  deny <n> [reason]       deny action n',
   '  grants                  list session grants',
   '  revoke <grant-id>       revoke a session grant (stops transfers in flight)',
+  "  terminals               list the engineer's terminals",
+  '  close-terminal <id>     end a terminal now (kills everything it started)',
   '  status                  show the session state',
   '  end                     end the session now',
   '  help                    this list',
@@ -49,16 +51,20 @@ export async function runHeadlessSession(
     options.output.write(`${line}\n`);
   };
   let consent: ConsentConsole | undefined;
+  let activeServices: AgentSessionServices | undefined;
   let session: AgentSession;
   try {
-    session = await agent.createSession(request, (services) => {
-      consent = services.consent;
-      consent.onPrompt((lines) => {
-        print();
-        for (const line of lines) print(line);
-      });
-      consent.onNotice((line) => print(`NOTICE ${line}`));
-      options.onServices?.(services);
+    session = await agent.createSession(request, {
+      onServices: (services) => {
+        consent = services.consent;
+        activeServices = services;
+        consent.onPrompt((lines) => {
+          print();
+          for (const line of lines) print(line);
+        });
+        consent.onNotice((line) => print(`NOTICE ${line}`));
+        options.onServices?.(services);
+      },
     });
   } catch (error) {
     print(
@@ -125,6 +131,22 @@ export async function runHeadlessSession(
       case 'end':
         await session.endSession();
         return;
+      case 'terminals':
+      case 'close-terminal': {
+        const services = activeServices;
+        if (!services) {
+          print('No terminals: the session has to be accepted first.');
+          return;
+        }
+        if (command === 'terminals') {
+          const list = services.terminals.list();
+          if (list.length === 0) print('No terminals are open.');
+          for (const t of list) print(`${t.terminalId}  ${t.mode}  in ${t.cwd}`);
+          return;
+        }
+        await services.terminals.close(rest[0] ?? '');
+        return;
+      }
       case 'pending':
       case 'grants':
       case 'revoke':
@@ -172,6 +194,8 @@ export function requestLines(request: SessionRequest): string[] {
   ];
   if (request.ticket) lines.push(`Your ticket: ${request.ticket}`);
   if (request.description) lines.push(`Your description: ${request.description}`);
+  if (request.since) lines.push(`Since: ${request.since}`);
+  if (request.tried) lines.push(`Already tried: ${request.tried}`);
   if (request.engineerTicket) lines.push(`Engineer's ticket: ${request.engineerTicket}`);
   if (request.reason) lines.push(`Engineer's reason: ${request.reason}`);
   if (request.rules) {

@@ -135,7 +135,7 @@ export function createAgentDesktopCore(options: AgentDesktopCoreOptions): Deskto
 
   /** Watches what serves the accepted session: consent prompts and grants, terminal output. */
   const onServices = (services: AgentSessionServices) => {
-    const watcher = new SessionObserver(sink);
+    const watcher = observer ?? new SessionObserver(sink);
     watcher.attach(services.engine);
     observer = watcher;
     mirrorTerminals(services.terminals, emit);
@@ -145,17 +145,22 @@ export function createAgentDesktopCore(options: AgentDesktopCoreOptions): Deskto
 
   return {
     async sessionStart(request) {
-      const extra = [
-        request.since === undefined ? undefined : `Since: ${request.since}`,
-        request.tried === undefined ? undefined : `Tried: ${request.tried}`,
-      ].filter((line): line is string => line !== undefined);
-      const description = [request.description, ...extra].filter(Boolean).join('\n');
       const s = await agent.createSession(
         {
           ...(request.ticket === undefined ? {} : { ticket: request.ticket }),
-          ...(description === '' ? {} : { description }),
+          ...(request.description === undefined ? {} : { description: request.description }),
+          ...(request.since === undefined ? {} : { since: request.since }),
+          ...(request.tried === undefined ? {} : { tried: request.tried }),
         },
-        onServices,
+        {
+          onServices,
+          // Transfer and fix progress, results and failures reach the timeline.
+          observeLink: (link) => {
+            const watcher = new SessionObserver(sink);
+            observer = watcher;
+            return watcher.tapLink(link);
+          },
+        },
       );
       session = s;
       activity.length = 0;

@@ -15,7 +15,7 @@ import {
   SESSION_APPROVAL_TIMEOUT_MS,
 } from '../../protocol/limits';
 import { FRAME_TYPES } from '../../protocol/wire/handshake';
-import type { ChannelMessage } from '../../protocol/wire/messages';
+import type { ChannelMessage, MessageOf } from '../../protocol/wire/messages';
 import type { RelayToPeer } from '../../protocol/wire/relay';
 import type { RulesDigest } from '../../protocol/wire/session';
 import { verifyCertificate } from '../../platform/credentials';
@@ -66,6 +66,8 @@ export interface SessionRequest {
   readonly engineerTicket?: string;
   readonly ticket?: string;
   readonly description?: string;
+  readonly since?: string;
+  readonly tried?: string;
   readonly rules?: RulesDigest;
   readonly decideBy: number;
 }
@@ -90,6 +92,8 @@ export interface AgentSessionOptions {
   audit: AuditSink;
   ticket?: string;
   description?: string;
+  since?: string;
+  tried?: string;
   rules?: RulesDigest;
   approvalTimeoutMs?: number;
   resumeGraceMs?: number;
@@ -574,11 +578,18 @@ export class AgentSession extends EventEmitter<Events> {
     }
   }
 
-  private pendingFields(): { ticket?: string; description?: string; rules?: RulesDigest } {
+  /** What the approver wrote when asking for help, and the rules: shown to the engineer while waiting. */
+  private pendingFields(): Pick<
+    MessageOf<'session.pending'>,
+    'ticket' | 'description' | 'since' | 'tried' | 'rules'
+  > {
+    const { ticket, description, since, tried, rules } = this.options;
     return {
-      ...(this.options.ticket ? { ticket: this.options.ticket } : {}),
-      ...(this.options.description ? { description: this.options.description } : {}),
-      ...(this.options.rules ? { rules: this.options.rules } : {}),
+      ...(ticket ? { ticket } : {}),
+      ...(description ? { description } : {}),
+      ...(since ? { since } : {}),
+      ...(tried ? { tried } : {}),
+      ...(rules ? { rules } : {}),
     };
   }
 

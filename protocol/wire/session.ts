@@ -27,6 +27,10 @@ export const SessionPending = z.object({
   type: z.literal('session.pending'),
   ticket: z.string().max(MAX_TICKET_CHARS).optional(),
   description: z.string().max(MAX_REASON_CHARS).optional(),
+  /** Since when the problem occurs, as the approver wrote it. */
+  since: z.string().max(MAX_TICKET_CHARS).optional(),
+  /** What the customer tried already. */
+  tried: z.string().max(MAX_REASON_CHARS).optional(),
   rules: RulesDigest.optional(),
   decideBy: z.number().int(),
 });

@@ -198,9 +198,11 @@ export class SessionHarness {
     request: HelpRequest = {},
     onServices?: (services: AgentSessionServices) => void,
   ): Promise<{ session: AgentSession; code: string }> {
-    const session = await this.agent.createSession(request, (services) => {
-      this.services = services;
-      onServices?.(services);
+    const session = await this.agent.createSession(request, {
+      onServices: (services) => {
+        this.services = services;
+        onServices?.(services);
+      },
     });
     const code = waitFor<{ code: string }>(session, 'code');
     await session.start();
