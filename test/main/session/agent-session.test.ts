@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -170,11 +170,16 @@ describe('network drop and resume', () => {
 
 describe('setup', () => {
   it('refuses to open an agent that has no pinned vendor key', async () => {
-    const { mkdtempSync } = await import('node:fs');
     const dir = mkdtempSync(join(tmpdir(), 'assent-unpinned-'));
-    await expect(Agent.open({ dataDir: dir, relayUrl: 'ws://127.0.0.1:1' })).rejects.toMatchObject({
-      code: 'VENDOR_NOT_TRUSTED',
-    });
+    try {
+      await expect(Agent.open({ dataDir: dir, relayUrl: 'ws://127.0.0.1:1' })).rejects.toMatchObject({
+        code: 'VENDOR_NOT_TRUSTED',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
   });
 });
 
