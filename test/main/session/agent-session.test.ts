@@ -172,14 +172,14 @@ describe('setup', () => {
   it('refuses to open an agent that has no pinned vendor key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'assent-unpinned-'));
     try {
-      await expect(Agent.open({ dataDir: dir, relayUrl: 'ws://127.0.0.1:1' })).rejects.toMatchObject({
+      await expect(
+        Agent.open({ dataDir: dir, relayUrl: 'ws://127.0.0.1:1' }),
+      ).rejects.toMatchObject({
         code: 'VENDOR_NOT_TRUSTED',
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
   });
 });
 
