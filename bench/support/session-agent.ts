@@ -11,10 +11,9 @@ import { signRulesProposal } from '../../console/rules/rules-signing';
 import { Agent } from '../../main/agent';
 import { trustVendor } from '../../main/identity/vendor-trust';
 import { countersignRules } from '../../main/rules/rules-signing';
-import { installRulesInForce, loadEffectiveRules } from '../../main/rules/rules-store';
-import { AgentSession } from '../../main/session/agent-session';
+import { installRulesInForce } from '../../main/rules/rules-store';
+import type { AgentSession } from '../../main/session/agent-session';
 import type { PeerLink } from '../../main/session/peer-link';
-import { createSessionServices } from '../../main/session-services';
 import { deleteSecret, profileIdFor } from '../../platform/keychain';
 import { importPrivateKey } from '../../platform/signing';
 import type { GroundRules } from '../../protocol/ground-rules';
@@ -81,32 +80,17 @@ export async function main(argv: string[]): Promise<number> {
   let session: AgentSession | undefined;
   let link: PeerLink | undefined;
 
-  /** The same composition as Agent.createSession, keeping hold of the PeerLink the services get. */
-  const createSession = async (): Promise<AgentSession> => {
-    const { effective } = await loadEffectiveRules(setup.dataDir, trust, {
-      warn: () => undefined,
-    });
-    return new AgentSession({
-      relayUrl: setup.relayUrl,
-      deviceKey: agent.deviceKey,
-      vendor: agent.vendor,
-      audit: agent.audit,
-      rules: { fingerprint: effective.fingerprint, summary: effective.summary() },
-      sessionMaxMs: effective.sessionMaxMinutes * 60_000,
-      onActive: (peerLink) => {
-        link = peerLink;
-        return createSessionServices(
-          {
-            dataDir: setup.dataDir,
-            audit: agent.audit,
-            rules: effective,
-            devicePublicKey: agent.deviceKey.publicKey,
-          },
-          peerLink,
-        );
+  /** A session of the real Agent, keeping hold of the PeerLink its services get. */
+  const createSession = (): Promise<AgentSession> =>
+    agent.createSession(
+      { ticket: 'BENCH-1' },
+      {
+        observeLink: (peerLink) => {
+          link = peerLink;
+          return peerLink;
+        },
       },
-    });
-  };
+    );
 
   const activeLink = (): PeerLink => {
     if (!link || link.signal.aborted) throw new Error('no active session');
