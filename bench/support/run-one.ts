@@ -7,6 +7,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './bench-child';
 
+/** How long a finished bench's process may linger on open handles. */
+const LINGER_MS = 2_000;
+
 /** Entry point: exit 0 when the bench's run() resolved, 1 when it threw. */
 export async function main(argv: string[]): Promise<number> {
   const name = argv[0];
@@ -17,11 +20,18 @@ export async function main(argv: string[]): Promise<number> {
     process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
   const module = (await import(pathToFileURL(file).href)) as { run?: () => Promise<void> };
   if (typeof module.run !== 'function') throw new Error(`bench/${name}.ts exports no run()`);
+  let code = 0;
   try {
     await module.run();
-    return 0;
   } catch (error) {
     console.error(`bench ${name} failed:`, error);
-    return 1;
+    code = 1;
   }
+  // A bench that left a server or timer behind would otherwise run into the
+  // runner's time bound although it has finished.
+  setTimeout(() => {
+    console.error(`bench ${name} left handles open after run(); exiting`);
+    process.exit(code);
+  }, LINGER_MS).unref();
+  return code;
 }
