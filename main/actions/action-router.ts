@@ -15,10 +15,14 @@ import type { AuditSink, ConsentEngine, ConsentPrompt } from '../consent/consent
 import { assertGrantFor, type Grant } from '../consent/grant';
 import type { PeerLink } from '../session/peer-link';
 
-/** What a handler's execute may use. */
-export interface ExecuteContext {
+/** What a handler's describe gets. */
+export interface DescribeContext {
   readonly link: PeerLink;
   readonly requestId: string;
+}
+
+/** What a handler's execute may use. */
+export interface ExecuteContext extends DescribeContext {
   /** Aborted when the grant is revoked, the request cancelled, or the session ends: stop at once. */
   readonly signal: AbortSignal;
   /** Reports progress to the engineer (throttled to PROGRESS_INTERVAL_MS; the final figure always goes out). */
@@ -31,8 +35,13 @@ export interface ExecuteContext {
 export interface ActionHandler<P> {
   readonly params: z.ZodType<P>;
   /** Validates and canonicalizes; builds the preview. Must not change anything. */
-  describe(params: P, context: { link: PeerLink; requestId: string }): Promise<ActionDescription>;
+  describe(params: P, context: DescribeContext): Promise<ActionDescription>;
   execute(grant: Grant, params: P, context: ExecuteContext): Promise<Record<string, unknown>>;
+}
+
+/** Where a domain registers its handlers (the ActionRouter). */
+export interface ActionRegistry {
+  register<P>(kind: ActionKind, handler: ActionHandler<P>): void;
 }
 
 /** Messages the router handles; the session hands it these. */
@@ -60,7 +69,7 @@ export interface ActionRouterOptions {
 }
 
 /** Routes action messages of one session. */
-export class ActionRouter {
+export class ActionRouter implements ActionRegistry {
   private readonly engine: ConsentEngine;
   private readonly link: PeerLink;
   private readonly audit: AuditSink;

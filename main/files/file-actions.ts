@@ -3,7 +3,8 @@
 // session routes to it (issue 3, "File actions").
 import type { ChannelMessage } from '../../protocol/wire/messages';
 import { findHandler } from './find-action';
-import type { FileActionRouter, FileDeps } from './file-handler';
+import type { ActionRegistry } from '../actions/action-router';
+import type { FileDeps } from './file-handler';
 import { KeptStore } from './kept-store';
 import { listHandler, readHandler, statHandler } from './read-actions';
 import { restoreHandler } from './restore-action';
@@ -21,7 +22,7 @@ export interface FileDomain {
 }
 
 /** Registers the ten file.* handlers; call once per accepted session. */
-export function registerFileActions(router: FileActionRouter, deps: FileDeps): FileDomain {
+export function registerFileActions(router: ActionRegistry, deps: FileDeps): FileDomain {
   const store = new KeptStore(deps.dataDir);
   const stager = new UploadStager({
     dataDir: deps.dataDir,

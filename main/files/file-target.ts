@@ -5,7 +5,8 @@ import { MAX_AUDIT_STRING_CHARS } from '../../protocol/audit';
 import { AssentError } from '../../protocol/errors';
 import type { ActionDescription } from '../consent/action';
 import { assertGrantFor } from '../consent/grant';
-import type { ExecuteContext, FileDeps } from './file-handler';
+import type { ExecuteContext } from '../actions/action-router';
+import type { FileDeps } from './file-handler';
 import { resolvePath, type ResolvedPath } from './safe-path';
 
 export type Access = 'read' | 'write';

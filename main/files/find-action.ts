@@ -13,7 +13,8 @@ import {
   MAX_FIND_VISITED,
   type FileFindResult,
 } from '../../protocol/files';
-import type { FileActionHandler, FileDeps } from './file-handler';
+import type { ActionHandler } from '../actions/action-router';
+import type { FileDeps } from './file-handler';
 import { auditFile, confirmTarget, resolveFor, throwIfStopped } from './file-target';
 import { fileTypeOf, OpenedDirectory, openTargetDirectory } from './safe-path';
 import { pathDisplay } from './visible-path';
@@ -119,7 +120,7 @@ async function walkDirectory(
 }
 
 /** file.find: names and/or contents under a directory, bounded. */
-export function findHandler(deps: FileDeps): FileActionHandler<FileFindParams> {
+export function findHandler(deps: FileDeps): ActionHandler<FileFindParams> {
   return {
     params: FileFindParams,
     async describe(params) {

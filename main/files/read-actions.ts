@@ -19,7 +19,8 @@ import {
   type FileReadResult,
   type FileStatResult,
 } from '../../protocol/files';
-import type { ExecuteContext, FileActionHandler, FileDeps } from './file-handler';
+import type { ActionHandler, ExecuteContext } from '../actions/action-router';
+import type { FileDeps } from './file-handler';
 import { auditFile, confirmTarget, resolveFor, throwIfStopped } from './file-target';
 import {
   fileTypeOf,
@@ -79,7 +80,7 @@ function sortEntries(entries: FileEntry[], params: FileListParams): FileEntry[] 
 }
 
 /** file.list: a sorted page of a directory. */
-export function listHandler(deps: FileDeps): FileActionHandler<FileListParams> {
+export function listHandler(deps: FileDeps): ActionHandler<FileListParams> {
   return {
     params: FileListParams,
     async describe(params) {
@@ -125,7 +126,7 @@ export function listHandler(deps: FileDeps): FileActionHandler<FileListParams> {
 }
 
 /** file.stat: type, size, times and links of one entry (links are described, never followed). */
-export function statHandler(deps: FileDeps): FileActionHandler<FileStatParams> {
+export function statHandler(deps: FileDeps): ActionHandler<FileStatParams> {
   return {
     params: FileStatParams,
     async describe(params) {
@@ -167,7 +168,7 @@ export function statHandler(deps: FileDeps): FileActionHandler<FileStatParams> {
 }
 
 /** file.read: streams the file from an offset on the engineer's stream id. */
-export function readHandler(deps: FileDeps): FileActionHandler<FileReadParams> {
+export function readHandler(deps: FileDeps): ActionHandler<FileReadParams> {
   return {
     params: FileReadParams,
     async describe(params) {

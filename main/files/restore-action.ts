@@ -7,7 +7,8 @@ import { syncDirectory } from '../../platform/atomic-file';
 import { AssentError } from '../../protocol/errors';
 import { FileRestoreParams, type FileChangeResult, type KeptEntry } from '../../protocol/files';
 import type { AtomicWriteOptions } from '../../platform/atomic-file';
-import type { FileActionHandler, FileDeps } from './file-handler';
+import type { ActionHandler } from '../actions/action-router';
+import type { FileDeps } from './file-handler';
 import { auditFile, confirmTarget, resolveFor } from './file-target';
 import { moveEntry, type KeptFacts, type KeptStore } from './kept-store';
 import { replaceContent } from './replace-content';
@@ -55,10 +56,7 @@ export async function restoreKept(
 }
 
 /** file.restore: a trash or backup entry, back where it was or to `to` (under a writable root). */
-export function restoreHandler(
-  deps: FileDeps,
-  store: KeptStore,
-): FileActionHandler<FileRestoreParams> {
+export function restoreHandler(deps: FileDeps, store: KeptStore): ActionHandler<FileRestoreParams> {
   return {
     params: FileRestoreParams,
     async describe(params) {

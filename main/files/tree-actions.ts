@@ -12,7 +12,8 @@ import {
   FileRenameParams,
   type FileChangeResult,
 } from '../../protocol/files';
-import type { FileActionHandler, FileDeps } from './file-handler';
+import type { ActionHandler } from '../actions/action-router';
+import type { FileDeps } from './file-handler';
 import { auditFile, confirmTarget, resolveFor } from './file-target';
 import type { KeptStore } from './kept-store';
 import {
@@ -44,7 +45,7 @@ async function assertAbsent(target: ResolvedPath): Promise<void> {
 }
 
 /** file.mkdir: one new directory (the parent must exist). */
-export function mkdirHandler(deps: FileDeps): FileActionHandler<FileMkdirParams> {
+export function mkdirHandler(deps: FileDeps): ActionHandler<FileMkdirParams> {
   return {
     params: FileMkdirParams,
     async describe(params) {
@@ -92,7 +93,7 @@ async function renameTargets(deps: FileDeps, params: FileRenameParams) {
 }
 
 /** file.rename: moves an entry to a new name under a writable root; never replaces anything. */
-export function renameHandler(deps: FileDeps): FileActionHandler<FileRenameParams> {
+export function renameHandler(deps: FileDeps): ActionHandler<FileRenameParams> {
   return {
     params: FileRenameParams,
     async describe(params) {
@@ -154,10 +155,7 @@ export function renameHandler(deps: FileDeps): FileActionHandler<FileRenameParam
 }
 
 /** file.delete: moves the entry (file, directory or link) into the trash. */
-export function deleteHandler(
-  deps: FileDeps,
-  store: KeptStore,
-): FileActionHandler<FileDeleteParams> {
+export function deleteHandler(deps: FileDeps, store: KeptStore): ActionHandler<FileDeleteParams> {
   return {
     params: FileDeleteParams,
     async describe(params) {

@@ -13,7 +13,8 @@ import {
 } from '../../protocol/files';
 import { describeChange } from './change-preview';
 import { hashOpenedFile } from './file-hash';
-import type { ExecuteContext, FileActionHandler, FileDeps } from './file-handler';
+import type { ActionHandler, ExecuteContext } from '../actions/action-router';
+import type { FileDeps } from './file-handler';
 import { auditFile, confirmTarget, resolveFor } from './file-target';
 import type { KeptStore } from './kept-store';
 import { replaceContent } from './replace-content';
@@ -49,11 +50,7 @@ function keptFor(deps: FileDeps, context: ExecuteContext) {
 }
 
 /** file.write: a new file (FILE_EXISTS when something is at the path). */
-export function writeHandler({
-  deps,
-  stager,
-  store,
-}: WriteParts): FileActionHandler<FileWriteParams> {
+export function writeHandler({ deps, stager, store }: WriteParts): ActionHandler<FileWriteParams> {
   return {
     params: FileWriteParams,
     async describe(params) {
@@ -127,11 +124,7 @@ export function writeHandler({
 }
 
 /** file.edit: replaces a file whose current hash is the base the engineer edited; keeps a backup. */
-export function editHandler({
-  deps,
-  stager,
-  store,
-}: WriteParts): FileActionHandler<FileEditParams> {
+export function editHandler({ deps, stager, store }: WriteParts): ActionHandler<FileEditParams> {
   return {
     params: FileEditParams,
     async describe(params) {

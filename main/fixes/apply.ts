@@ -5,6 +5,7 @@
 // post-check, record the fix; any failure after the journal restores the old
 // files (hash-checked). A crash at any step is repaired by
 // recoverFixJournal (recover.ts).
+import type { AuditSink } from '../audit/audit-sink';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,13 +15,7 @@ import { fileSystemError, syncDirectory } from '../../platform/atomic-file';
 import { requireCheck } from './checks';
 import { syncFiles } from './concurrency';
 import { withFixLock } from './fix-lock';
-import {
-  fixTrust,
-  type FixAuditSink,
-  type FixProgress,
-  type FixStepHook,
-  type FixTrustBase,
-} from './fix-types';
+import { fixTrust, type FixProgress, type FixStepHook, type FixTrustBase } from './fix-types';
 import { clearJournal, restoreOld, writeJournal } from './journal';
 import { recoverUnlocked } from './recover';
 import { fixesDir, loadRegistry, saveRegistry, withInstalled, type InstalledFix } from './registry';
@@ -39,7 +34,7 @@ export interface ApplyFixOptions {
   /** Who approved, for `fix list` (decision basis, approver, engineer). */
   readonly approvedBy: string;
   readonly sessionId?: string;
-  readonly audit?: FixAuditSink;
+  readonly audit?: AuditSink;
   readonly signal?: AbortSignal;
   readonly progress?: FixProgress;
   readonly onStep?: FixStepHook;

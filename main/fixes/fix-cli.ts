@@ -1,9 +1,9 @@
 // `assent-agent fix …` (issue 5): list the installed fixes and roll one back
 // locally, at any time, without a session. The lead's agent CLI dispatches
 // here.
+import type { AuditSink } from '../audit/audit-sink';
 import { userInfo } from 'node:os';
 import { isAssentError } from '../../protocol/errors';
-import type { FixAuditSink } from './fix-types';
 import { recoverFixJournal } from './recover';
 import { loadRegistry } from './registry';
 import { rollbackFix } from './rollback';
@@ -12,7 +12,7 @@ export interface FixCliIo {
   readonly dataDir: string;
   out(line: string): void;
   /** Where the rollback is recorded (the agent's AuditLog when this process may append to it). */
-  readonly audit?: FixAuditSink;
+  readonly audit?: AuditSink;
 }
 
 const USAGE = [

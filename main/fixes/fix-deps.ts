@@ -1,9 +1,10 @@
 // What the fix handlers of a session need, and the two things they derive
 // from it: the trust a package is checked against, and "who approved".
+import type { AuditSink } from '../audit/audit-sink';
 import type { DecisionBasis } from '../../protocol/consent';
 import type { GroundRules } from '../../protocol/ground-rules';
 import type { PeerLink } from '../session/peer-link';
-import type { FixAuditSink, FixTrustBase } from './fix-types';
+import type { FixTrustBase } from './fix-types';
 
 /** What registerFixActions needs (EffectiveRules satisfies `rules`). */
 export interface FixDeps {
@@ -13,7 +14,7 @@ export interface FixDeps {
     readonly maxWriteBytes: number;
     readonly rules: Pick<GroundRules, 'fixSigners' | 'customer'>;
   };
-  readonly audit: FixAuditSink;
+  readonly audit: AuditSink;
   /** This agent's device public key (raw Ed25519, base64url): device-bound fixes must name it. */
   readonly deviceKey: string;
   /** This agent's version (semver), compared with a fix's minAgentVersion. */

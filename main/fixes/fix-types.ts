@@ -3,16 +3,6 @@ import type { FixRegistry } from './registry';
 import { findLive, installedVersion } from './registry';
 import type { FixTrust } from './manifest-checks';
 
-/** Where fix events are written (the AuditLog has this method). Digests and sizes, never contents. */
-export interface FixAuditSink {
-  append(event: {
-    type: string;
-    sessionId?: string;
-    actor?: 'approver' | 'engineer' | 'agent' | 'admin' | 'system';
-    data: Record<string, unknown>;
-  }): Promise<unknown>;
-}
-
 /** Called at each named step of an apply or rollback (crash tests kill the process here). */
 export type FixStepHook = (step: string) => void | Promise<void>;
 

@@ -2,10 +2,11 @@
 // so the target is fully old or fully new (hash-checked), never mixed, and
 // the audit log says which. An apply that had not committed is undone; a
 // committed apply is kept; a rollback that had started is finished.
+import type { AuditSink } from '../audit/audit-sink';
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { withFixLock } from './fix-lock';
-import type { FixAuditSink, FixStepHook } from './fix-types';
+import type { FixStepHook } from './fix-types';
 import { clearJournal, readJournal, restoreOld, targetMatches } from './journal';
 import {
   findLive,
@@ -52,7 +53,7 @@ async function removeStaleWork(dataDir: string): Promise<void> {
 /** Replays an unfinished fix journal in `dataDir`; undefined when there was none. Call at agent start. */
 export function recoverFixJournal(
   dataDir: string,
-  options: { audit?: FixAuditSink; onStep?: FixStepHook } = {},
+  options: { audit?: AuditSink; onStep?: FixStepHook } = {},
 ): Promise<FixRecovery | undefined> {
   return withFixLock(dataDir, () => recoverUnlocked(dataDir, options.audit, options.onStep));
 }
@@ -60,7 +61,7 @@ export function recoverFixJournal(
 /** recoverFixJournal for callers that already hold the fix lock. */
 export async function recoverUnlocked(
   dataDir: string,
-  audit: FixAuditSink | undefined,
+  audit: AuditSink | undefined,
   onStep?: FixStepHook,
 ): Promise<FixRecovery | undefined> {
   const restoreStep = async (i: number) => {

@@ -1,12 +1,13 @@
 // Rolls an installed fix back byte for byte (issue 5): only when the target
 // still holds exactly what the fix installed (so nothing newer is
 // overwritten), journaled like an apply, every old hash checked afterwards.
+import type { AuditSink } from '../audit/audit-sink';
 import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
 import { AssentError } from '../../protocol/errors';
 import type { FixRollbackResult } from '../../protocol/fixes';
 import { withFixLock } from './fix-lock';
-import type { FixAuditSink, FixProgress, FixStepHook } from './fix-types';
+import type { FixProgress, FixStepHook } from './fix-types';
 import { clearJournal, restoreOld, targetMatches, writeJournal } from './journal';
 import { recoverUnlocked } from './recover';
 import {
@@ -24,7 +25,7 @@ export interface RollbackFixOptions {
   /** Who asked (for the audit log): `local:<user>` or the session's engineer. */
   readonly by: string;
   readonly sessionId?: string;
-  readonly audit?: FixAuditSink;
+  readonly audit?: AuditSink;
   /** Checked before the rollback starts; once files move it runs to the end (stopping halfway would leave a mix). */
   readonly signal?: AbortSignal;
   readonly progress?: FixProgress;

@@ -5,8 +5,6 @@
 // changes nothing; `execute` runs only with a genuine grant for exactly that
 // description and stops at once when its signal aborts.
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
-import type { ActionKind } from '../../protocol/consent';
 import { AssentError } from '../../protocol/errors';
 import {
   DEFAULT_INTERACTIVE_MINUTES,
@@ -16,39 +14,12 @@ import {
   type TerminalCommandResult,
   type TerminalInteractiveResult,
 } from '../../protocol/terminal';
-import type { ActionDescription } from '../consent/action';
+import type { ActionHandler, ActionRegistry } from '../actions/action-router';
 import { assertGrantFor, type Grant } from '../consent/grant';
 import type { PeerLink } from '../session/peer-link';
 import { SessionTerminals, type TerminalDeps } from './session-terminals';
 import { commandNames } from './shell-line';
 import { hasTerminalControl, visibleLine } from './visible-line';
-
-/** What `describe` gets from the router. */
-export interface DescribeContext {
-  readonly link: PeerLink;
-  readonly requestId: string;
-}
-
-/** What `execute` gets from the router. */
-export interface ExecuteContext extends DescribeContext {
-  /** Aborted when the grant is revoked, the request cancelled, or the session ended. */
-  readonly signal: AbortSignal;
-  progress(done: number, total?: number, stage?: string): void;
-  readonly action: ActionDescription;
-}
-
-/** The handler shape of main/actions/action-router.ts. */
-export interface TerminalActionHandler<P> {
-  readonly params: z.ZodType<P>;
-  describe(params: P, context: DescribeContext): Promise<ActionDescription>;
-  execute(grant: Grant, params: P, context: ExecuteContext): Promise<Record<string, unknown>>;
-}
-
-/** The part of the action router this domain uses. */
-export interface ActionRegistry {
-  // The router's `register<P>` is generic; handlers are registered per kind.
-  register<P>(kind: ActionKind, handler: TerminalActionHandler<P>): void;
-}
 
 function stopReason(link: PeerLink): 'session-ended' | 'revoked' {
   return link.signal.aborted ? 'session-ended' : 'revoked';
@@ -59,9 +30,7 @@ function approvalMarker(grant: Grant, requestId: string): string {
 }
 
 /** The `terminal.command` handler over a session's terminals. */
-export function commandHandler(
-  terminals: SessionTerminals,
-): TerminalActionHandler<TerminalCommandParams> {
+export function commandHandler(terminals: SessionTerminals): ActionHandler<TerminalCommandParams> {
   return {
     params: TerminalCommandParams,
     async describe(params) {
@@ -143,7 +112,7 @@ export function commandHandler(
 /** The `terminal.interactive` handler over a session's terminals. */
 export function interactiveHandler(
   terminals: SessionTerminals,
-): TerminalActionHandler<TerminalInteractiveParams> {
+): ActionHandler<TerminalInteractiveParams> {
   const windowMinutes = (): number =>
     terminals.deps.rules.rules.interactiveMinutes ?? DEFAULT_INTERACTIVE_MINUTES;
   return {

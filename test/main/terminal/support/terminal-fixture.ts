@@ -10,10 +10,8 @@ import { AuditLog } from '../../../../main/audit/audit-log';
 import { ConsentEngine, type ConsentPrompt } from '../../../../main/consent/consent-engine';
 import { EffectiveRules } from '../../../../main/rules/effective-rules';
 import type { PeerLink } from '../../../../main/session/peer-link';
-import {
-  registerTerminalActions,
-  type TerminalActionHandler,
-} from '../../../../main/terminal/terminal-actions';
+import type { ActionHandler } from '../../../../main/actions/action-router';
+import { registerTerminalActions } from '../../../../main/terminal/terminal-actions';
 import type { SessionTerminals } from '../../../../main/terminal/session-terminals';
 import type { ActionKind } from '../../../../protocol/consent';
 
@@ -65,7 +63,7 @@ export class TerminalFixture {
   readonly root = join(this.dir, 'root');
   readonly dataDir = join(this.dir, 'data');
   readonly link = new MemoryLink();
-  readonly handlers = new Map<ActionKind, TerminalActionHandler<unknown>>();
+  readonly handlers = new Map<ActionKind, ActionHandler<unknown>>();
   terminals!: SessionTerminals;
   engine!: ConsentEngine;
   audit!: AuditLog;
@@ -106,8 +104,7 @@ export class TerminalFixture {
     f.engine = new ConsentEngine({ sessionId: f.link.sessionId, rules: f.rules, audit: f.audit });
     f.terminals = registerTerminalActions(
       {
-        register: (kind, handler) =>
-          f.handlers.set(kind, handler as TerminalActionHandler<unknown>),
+        register: (kind, handler) => f.handlers.set(kind, handler as ActionHandler<unknown>),
       },
       {
         dataDir,
