@@ -10,7 +10,7 @@ import type {
   FileFacts,
   PathDisplay,
 } from '../../protocol/consent';
-import { visibleLine } from '../terminal/visible-line';
+import { visibleLine } from '../../protocol/visible-text';
 import { formatBytes } from '../rules/rules-summary';
 import type { ConsentPrompt } from './consent-engine';
 

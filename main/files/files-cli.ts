@@ -11,7 +11,7 @@ import type { KeptEntry } from '../../protocol/files';
 import { KeptStore } from './kept-store';
 import { restoreKept } from './restore-action';
 import { OpenedDirectory } from './safe-path';
-import { visibleText } from './visible-path';
+import { visiblePath } from '../../protocol/visible-text';
 
 export interface FilesCommandIo {
   readonly dataDir: string;
@@ -27,7 +27,7 @@ const USAGE = [
 function line(entry: KeptEntry): string {
   const hash = entry.sha256 ? ` sha256:${entry.sha256.slice(0, 16)}…` : '';
   const who = entry.engineer ? ` by ${entry.engineer}` : '';
-  return `${entry.id}  ${entry.keptAt}  ${entry.type} ${entry.size} B${hash}  ${visibleText(entry.originalPath)}${who}`;
+  return `${entry.id}  ${entry.keptAt}  ${entry.type} ${entry.size} B${hash}  ${visiblePath(entry.originalPath)}${who}`;
 }
 
 /** Runs one `files` subcommand; returns the exit code (0 ok, 1 failure, 2 usage). */
@@ -57,7 +57,7 @@ export async function runFilesCommand(
         const done = await restoreKept(store, id, dir, basename(destination), shown, {
           keptFor: { requestId: 'local-restore' },
         });
-        io.out(`Restored ${id} to ${visibleText(shown)}.`);
+        io.out(`Restored ${id} to ${visiblePath(shown)}.`);
         if (done.replacedBackupId)
           io.out(`The version it replaced is kept as ${done.replacedBackupId}.`);
       } finally {

@@ -3,7 +3,7 @@
 // mistaken for the agent's own prompts.
 import type { Writable } from 'node:stream';
 import type { AgentSessionServices } from '../session-services';
-import { visibleLine } from '../terminal/visible-line';
+import { visibleLine } from '../../protocol/visible-text';
 
 const ESC = String.fromCharCode(0x1b);
 /** CSI and OSC sequences (colours, cursor moves, titles). */

@@ -19,7 +19,8 @@ import { assertGrantFor, type Grant } from '../consent/grant';
 import type { PeerLink } from '../session/peer-link';
 import { SessionTerminals, type TerminalDeps } from './session-terminals';
 import { commandNames } from './shell-line';
-import { hasTerminalControl, visibleLine } from './visible-line';
+import { visibleLine } from '../../protocol/visible-text';
+import { hasTerminalControl } from './terminal-control';
 
 function stopReason(link: PeerLink): 'session-ended' | 'revoked' {
   return link.signal.aborted ? 'session-ended' : 'revoked';

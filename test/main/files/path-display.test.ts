@@ -2,7 +2,8 @@
 // table runs them through the router; these pin the details).
 import { describe, expect, it } from 'vitest';
 import { assertValidName, parseRequestedPath } from '../../../main/files/path-syntax';
-import { pathDisplay, visibleText } from '../../../main/files/visible-path';
+import { pathDisplay } from '../../../main/files/visible-path';
+import { visiblePath } from '../../../protocol/visible-text';
 import { isAssentError } from '../../../protocol/errors';
 
 const refused = (path: unknown, platform?: 'posix' | 'win32') => {
@@ -67,20 +68,20 @@ describe('parseRequestedPath', () => {
 
 describe('visible paths', () => {
   it('shows control, bidi, zero-width and invisible spaces as code points', () => {
-    expect(visibleText('/a\nb')).toBe('/a⟨U+000A⟩b');
-    expect(visibleText('/x\u200By')).toBe('/x⟨U+200B⟩y');
-    expect(visibleText('/x\u2066y\u2069')).toBe('/x⟨U+2066⟩y⟨U+2069⟩');
-    expect(visibleText('/non\u00a0breaking')).toBe('/non⟨U+00A0⟩breaking');
-    expect(visibleText('/\u3164')).toBe('/⟨U+3164⟩');
-    expect(visibleText('/x\ufe0f')).toBe('/x⟨U+FE0F⟩');
+    expect(visiblePath('/a\nb')).toBe('/a⟨U+000A⟩b');
+    expect(visiblePath('/x\u200By')).toBe('/x⟨U+200B⟩y');
+    expect(visiblePath('/x\u2066y\u2069')).toBe('/x⟨U+2066⟩y⟨U+2069⟩');
+    expect(visiblePath('/non\u00a0breaking')).toBe('/non⟨U+00A0⟩breaking');
+    expect(visiblePath('/\u3164')).toBe('/⟨U+3164⟩');
+    expect(visiblePath('/x\ufe0f')).toBe('/x⟨U+FE0F⟩');
   });
 
   it('escapes its own brackets, so a name cannot fake an escape', () => {
-    expect(visibleText('/⟨U+202E⟩')).toBe('/⟨U+27E8⟩U+202E⟨U+27E9⟩');
+    expect(visiblePath('/⟨U+202E⟩')).toBe('/⟨U+27E8⟩U+202E⟨U+27E9⟩');
   });
 
   it('shows combining marks only in names that are not NFC', () => {
-    expect(visibleText('/caf\u00e9/cafe\u0301')).toBe('/café/cafe⟨U+0301⟩');
+    expect(visiblePath('/caf\u00e9/cafe\u0301')).toBe('/café/cafe⟨U+0301⟩');
     expect(pathDisplay('/plain/path')).toEqual({
       canonical: '/plain/path',
       visible: '/plain/path',
