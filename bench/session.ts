@@ -62,9 +62,21 @@ const CEILING_BYTES_PER_SECOND = 0.45e9;
 class Bulk {
   readonly rates: number[] = [];
   private readonly cpu: number[] = [];
-  add({ result, cpu }: { result: number; cpu: number | undefined }): void {
+  private readonly each: number[][] = [];
+  /** `names` label the processes of the variant's CpuMeter, for the per-process split. */
+  constructor(private readonly names: readonly string[] = []) {}
+  add({
+    result,
+    cpu,
+    each,
+  }: {
+    result: number;
+    cpu: number | undefined;
+    each?: number[] | undefined;
+  }): void {
     this.rates.push(result);
     if (cpu !== undefined) this.cpu.push(cpu);
+    if (each) this.each.push(each);
   }
   /** The median rate. */
   rate(): number {
@@ -77,7 +89,14 @@ class Bulk {
   }
   cpuLine(): string {
     const perGiB = this.cpuPerGiB();
-    return perGiB === undefined ? 'n/a' : `${perGiB.toFixed(2)} s/GiB`;
+    if (perGiB === undefined) return 'n/a';
+    if (this.names.length === 0 || this.each.length !== this.rates.length)
+      return `${perGiB.toFixed(2)} s/GiB`;
+    const split = this.names.map(
+      (name, i) =>
+        `${name} ${(spread(this.each.map((e) => e[i]!)).p50 / (BULK_BYTES / 2 ** 30)).toFixed(2)}`,
+    );
+    return `${perGiB.toFixed(2)} s/GiB (${split.join(', ')})`;
   }
 }
 
@@ -155,7 +174,13 @@ async function measure(): Promise<void> {
       { pid: process.pid, children: true },
       { pid: ssh?.pid, children: true },
     ]);
-    const bulk = { up: new Bulk(), down: new Bulk(), ws: new Bulk(), ssh: new Bulk() };
+    const split = ['engineer', 'relay', 'agent'];
+    const bulk = {
+      up: new Bulk(split),
+      down: new Bulk(split),
+      ws: new Bulk(['client', 'server']),
+      ssh: new Bulk(),
+    };
     // Interleaved rounds, so drift on the shared machine hits every variant alike.
     for (let round = 0; round < BULK_ROUNDS; round++) {
       if (ssh)

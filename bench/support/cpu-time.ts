@@ -31,25 +31,29 @@ export class CpuMeter {
     private readonly processes: ReadonlyArray<{ pid: number | undefined; children?: boolean }>,
   ) {}
 
-  /** The summed CPU seconds now, or undefined when any of them cannot be read. */
-  read(): number | undefined {
-    let total = 0;
+  /** The CPU seconds of each process now, or undefined when any of them cannot be read. */
+  read(): number[] | undefined {
+    const each: number[] = [];
     for (const { pid, children } of this.processes) {
       const seconds = cpuSeconds(pid, children);
       if (seconds === undefined) return undefined;
-      total += seconds;
+      each.push(seconds);
     }
-    return total;
+    return each;
   }
 
-  /** Runs `work` and returns its result with the CPU seconds the processes used meanwhile. */
-  async measure<T>(work: () => Promise<T>): Promise<{ result: T; cpu: number | undefined }> {
+  /**
+   * Runs `work` and returns its result with the CPU seconds the processes
+   * used meanwhile, in total and each (in the constructor's order).
+   */
+  async measure<T>(
+    work: () => Promise<T>,
+  ): Promise<{ result: T; cpu: number | undefined; each: number[] | undefined }> {
     const before = this.read();
     const result = await work();
     const after = this.read();
-    return {
-      result,
-      cpu: before === undefined || after === undefined ? undefined : after - before,
-    };
+    if (!before || !after) return { result, cpu: undefined, each: undefined };
+    const each = after.map((seconds, i) => seconds - before[i]!);
+    return { result, cpu: each.reduce((a, b) => a + b, 0), each };
   }
 }
