@@ -541,12 +541,14 @@ export class AgentSession extends EventEmitter<Events> {
           });
           return;
         }
+        // Chat is not an action: it is shown at once and its record (length
+        // and digest) follows; appends are serialized, so the log keeps the order.
+        this.emit('chat', { from: 'engineer', text: message.text, at: message.sentAt });
         await this.audit(
           'chat',
           { from: 'engineer', length: message.text.length, digest: sha256Hex(message.text) },
           'engineer',
         );
-        this.emit('chat', { from: 'engineer', text: message.text, at: message.sentAt });
         return;
       case 'session.end':
         await this.audit(
