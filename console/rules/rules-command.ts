@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { AssentError, isAssentError } from '../../protocol/errors';
 import { writeFileAtomic } from '../../platform/atomic-file';
 import type { SigningKeyPair } from '../../platform/signing';
-import { parseGroundRules, rulesFingerprint, signRulesProposal } from './rules-signing';
+import { rulesFingerprint } from '../../platform/ground-rules';
+import { parseGroundRules, signRulesProposal } from './rules-signing';
 
 export interface EngineerRulesIo {
   readonly vendorKey: () => SigningKeyPair;

@@ -26,7 +26,7 @@ import {
   type CompiledGlob,
   type PathPlatform,
 } from './path-scope';
-import { rulesFingerprint } from './rules-fingerprint';
+import { rulesFingerprint } from '../../platform/ground-rules';
 import { rulesSummary } from './rules-summary';
 import { withinSupportHours } from './support-hours';
 

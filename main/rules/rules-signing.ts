@@ -11,7 +11,7 @@ import {
 import { AssentError } from '../../protocol/errors';
 import { SIGNING_DOMAINS } from '../../protocol/identity';
 import { signPayload, verifyPayload, type SigningKeyPair } from '../../platform/signing';
-import { rulesFingerprint } from './rules-fingerprint';
+import { rulesFingerprint, rulesIssueLines } from '../../platform/ground-rules';
 
 /** The keys a document is checked against: the vendor key pinned at install and this agent's device key. */
 export interface RulesTrust {
@@ -29,9 +29,7 @@ function invalid(
   what: string,
   error: { issues: Array<{ path: PropertyKey[]; message: string }> },
 ): AssentError {
-  const issues = error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || '(document)'}: ${i.message}`);
+  const issues = rulesIssueLines(error, 5);
   return new AssentError(
     'RULES_INVALID',
     `${what} does not match the schema: ${issues.join('; ')}`,

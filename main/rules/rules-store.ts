@@ -8,7 +8,7 @@ import { AssentError, isAssentError } from '../../protocol/errors';
 import { writeFileAtomic } from '../../platform/atomic-file';
 import { EffectiveRules } from './effective-rules';
 import { loadMachinePolicy, type MachinePolicyOptions } from './machine-policy';
-import { rulesFingerprint } from './rules-fingerprint';
+import { rulesFingerprint } from '../../platform/ground-rules';
 import { verifyCountersignedRules, type RulesTrust } from './rules-signing';
 
 /** Path of the rules in force inside an agent data directory. */

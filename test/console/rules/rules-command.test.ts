@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runEngineerRulesCommand } from '../../../console/rules/rules-command';
 import { verifyRulesProposal } from '../../../main/rules/rules-signing';
-import { rulesFingerprint } from '../../../main/rules/rules-fingerprint';
+import { rulesFingerprint } from '../../../platform/ground-rules';
 import { generateSigningKeyPair } from '../../../platform/signing';
 import { rulesBody } from '../../main/consent/fixtures';
 

@@ -2,11 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  signRulesProposal,
-  rulesFingerprint as consoleFingerprint,
-} from '../../../console/rules/rules-signing';
-import { rulesFingerprint } from '../../../main/rules/rules-fingerprint';
+import { createHash } from 'node:crypto';
+import { signRulesProposal } from '../../../console/rules/rules-signing';
+import { rulesFingerprint } from '../../../platform/ground-rules';
+import { canonicalJson } from '../../../protocol/identity';
 import { countersignRules, verifyCountersignedRules } from '../../../main/rules/rules-signing';
 import {
   installRulesInForce,
@@ -43,8 +42,10 @@ describe('jointly signed ground rules', () => {
   const proposal = () => signRulesProposal(rulesBody(), vendor, 'Acme support');
   const countersigned = () => countersignRules(proposal(), device, 'Carol Admin');
 
-  it('agent and console compute the same fingerprint', () => {
-    expect(consoleFingerprint(rulesBody())).toBe(rulesFingerprint(rulesBody()));
+  it('the fingerprint agent and console show is the sha256 of the canonical body in groups of 4 hex', () => {
+    const hex = createHash('sha256').update(canonicalJson(rulesBody())).digest('hex');
+    expect(rulesFingerprint(rulesBody())).toBe(hex.match(/.{4}/g)!.join(' '));
+    expect(rulesFingerprint(rulesBody())).toMatch(/^[0-9a-f]{4}( [0-9a-f]{4}){15}$/);
   });
 
   it('a countersigned document verifies, installs atomically and loads', async () => {
