@@ -8,6 +8,8 @@ import { isAssentError } from '../../protocol/errors';
 import type { Agent, HelpRequest } from '../agent';
 import type { AgentSession, SessionEnd, SessionRequest } from '../session/agent-session';
 import type { AgentSessionServices } from '../session-services';
+import { observeSends } from '../session/peer-link';
+import { actionProgressLines } from './action-progress';
 import { parseDecisionCommand, type ConsentConsole } from './consent-commands';
 
 /** Formats a session code for reading aloud: `123 456 7890`. */
@@ -52,6 +54,7 @@ export async function runHeadlessSession(
   };
   let consent: ConsentConsole | undefined;
   let activeServices: AgentSessionServices | undefined;
+  const progressShown = new Map<string, number>();
   let session: AgentSession;
   try {
     session = await agent.createSession(request, {
@@ -65,6 +68,11 @@ export async function runHeadlessSession(
         consent.onNotice((line) => print(`NOTICE ${line}`));
         options.onServices?.(services);
       },
+      // Progress and outcome of each allowed action, as the engineer sees them.
+      observeLink: (link) =>
+        observeSends(link, (message) => {
+          for (const line of actionProgressLines(message, progressShown)) print(line);
+        }),
     });
   } catch (error) {
     print(

@@ -11,7 +11,7 @@ import type {
   ConsentPrompt,
   PromptResolution,
 } from '../consent/consent-engine';
-import type { PeerLink } from '../session/peer-link';
+import { observeSends, type PeerLink } from '../session/peer-link';
 import type { CoreEvent, PendingConsent } from './desktop-core';
 
 /** What the desktop core receives from the observer. */
@@ -115,18 +115,7 @@ export class SessionObserver {
 
   /** The link to hand to the action router: every message out is observed, then sent. */
   tapLink(link: PeerLink): PeerLink {
-    return {
-      sessionId: link.sessionId,
-      engineer: link.engineer,
-      signal: link.signal,
-      send: (message) => {
-        this.outgoing(message);
-        link.send(message);
-      },
-      nextStreamId: () => link.nextStreamId(),
-      sendStream: (streamId, chunk) => link.sendStream(streamId, chunk),
-      onStream: (streamId, listener) => link.onStream(streamId, listener),
-    };
+    return observeSends(link, (message) => this.outgoing(message));
   }
 
   private remember(requestId: string, kind: ActionKind, subject: string | undefined): void {

@@ -30,3 +30,24 @@ export interface PeerLink {
   /** Receives bulk bytes the engineer sends on a stream id; returns a function that stops listening. */
   onStream(streamId: number, listener: (chunk: Buffer) => void): () => void;
 }
+
+/** A link that reports every message the services send, then sends it (UIs watch progress and results this way). */
+export function observeSends(
+  link: PeerLink,
+  listener: (message: ChannelMessage) => void,
+): PeerLink {
+  return {
+    sessionId: link.sessionId,
+    get engineer() {
+      return link.engineer;
+    },
+    signal: link.signal,
+    send: (message) => {
+      listener(message);
+      link.send(message);
+    },
+    nextStreamId: () => link.nextStreamId(),
+    sendStream: (streamId, chunk) => link.sendStream(streamId, chunk),
+    onStream: (streamId, listener) => link.onStream(streamId, listener),
+  };
+}

@@ -188,6 +188,7 @@ describe('bins as separate processes', { timeout: 180_000 }, () => {
     const listing = (await agent.expect(/CONSENT REQUEST #(\d+)/))[1];
     agent.send(`allow-session ${listing}`);
     await engineer.expect(/app\.log/);
+    await agent.expect(/\[action r\d+\] done/);
     engineer.send(`ls ${customer}`);
     await engineer.expect(/app\.log/);
     expect(agent.text.match(/CONSENT REQUEST #/g)).toHaveLength(2);
