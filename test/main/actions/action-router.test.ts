@@ -4,11 +4,11 @@ import { ActionRouter, type ActionHandler } from '../../../main/actions/action-r
 import { ConsentEngine, type ConsentPrompt } from '../../../main/consent/consent-engine';
 import type { Grant } from '../../../main/consent/grant';
 import { effective, fileAction, tempAudit } from '../consent/fixtures';
-import { MemoryPeerLink } from './memory-link';
+import { MemoryLink } from '../../support/memory-link';
 
 describe('ActionRouter', () => {
   let audit: Awaited<ReturnType<typeof tempAudit>>;
-  let link: MemoryPeerLink;
+  let link: MemoryLink;
   let engine: ConsentEngine;
   let router: ActionRouter;
   let executed: Array<{ grant: Grant; path: string }>;
@@ -25,7 +25,7 @@ describe('ActionRouter', () => {
 
   beforeEach(async () => {
     audit = await tempAudit();
-    link = new MemoryPeerLink();
+    link = new MemoryLink({ sessionId: 's-router' });
     engine = new ConsentEngine({
       sessionId: link.sessionId,
       rules: effective(),
@@ -211,7 +211,7 @@ describe('ActionRouter', () => {
 describe('ActionRouter and the end of the session', () => {
   it('closes the consent engine when the link ends: pending requests are denied as session-ended', async () => {
     const audit = await tempAudit();
-    const link = new MemoryPeerLink();
+    const link = new MemoryLink({ sessionId: 's-router' });
     const engine = new ConsentEngine({
       sessionId: link.sessionId,
       rules: effective(),

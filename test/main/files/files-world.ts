@@ -14,75 +14,14 @@ import { registerFileActions, type FileDomain } from '../../../main/files/file-a
 import type { FileDeps } from '../../../main/files/file-handler';
 import type { PathSyntaxPlatform } from '../../../main/files/path-syntax';
 import { EffectiveRules } from '../../../main/rules/effective-rules';
-import type { PeerLink } from '../../../main/session/peer-link';
 import type { ActionKind, ConsentDecision } from '../../../protocol/consent';
 import { FILE_CHUNK_BYTES } from '../../../protocol/files';
 import { GroundRules } from '../../../protocol/ground-rules';
-import { ChannelMessage } from '../../../protocol/wire/messages';
+import type { ChannelMessage } from '../../../protocol/wire/messages';
+import { MemoryLink } from '../../support/memory-link';
 
 export const sha256 = (b: Uint8Array | string): string =>
   createHash('sha256').update(b).digest('hex');
-
-/** PeerLink over memory: validates every message like the channel, keeps stream bytes. */
-export class StreamLink implements PeerLink {
-  readonly sessionId = 's-files';
-  readonly engineer = {
-    name: 'Eve Engineer',
-    email: 'eve@acme.example',
-    vendor: 'Acme',
-    roles: ['engineer'],
-    publicKey: 'A'.repeat(43),
-    fingerprint: '0000:0000',
-    serial: '0'.repeat(32),
-  };
-  readonly sent: ChannelMessage[] = [];
-  readonly streams = new Map<number, Buffer[]>();
-  private readonly controller = new AbortController();
-  readonly signal = this.controller.signal;
-  private readonly listeners = new Map<number, (chunk: Buffer) => void>();
-  private readonly waiters: Array<() => void> = [];
-  /** Called after each stream chunk the agent sends (tests revoke or drop here). */
-  onChunk: ((streamId: number, total: number) => void | Promise<void>) | undefined;
-
-  private streamIds = 0;
-  nextStreamId(): number {
-    return (this.streamIds += 2);
-  }
-  send(message: ChannelMessage): void {
-    this.sent.push(ChannelMessage.parse(message));
-    for (const wake of this.waiters.splice(0)) wake();
-  }
-  async sendStream(streamId: number, chunk: Uint8Array): Promise<void> {
-    const list = this.streams.get(streamId) ?? [];
-    list.push(Buffer.from(chunk));
-    this.streams.set(streamId, list);
-    await this.onChunk?.(
-      streamId,
-      list.reduce((n, b) => n + b.length, 0),
-    );
-  }
-  onStream(streamId: number, listener: (chunk: Buffer) => void): () => void {
-    this.listeners.set(streamId, listener);
-    return () => this.listeners.delete(streamId);
-  }
-  /** The engineer sends bytes on a stream. */
-  push(streamId: number, chunk: Buffer): void {
-    this.listeners.get(streamId)?.(chunk);
-  }
-  received(streamId: number): Buffer {
-    return Buffer.concat(this.streams.get(streamId) ?? []);
-  }
-  async waitFor<T extends ChannelMessage>(pick: (m: ChannelMessage) => m is T): Promise<T> {
-    for (;;) {
-      const found = this.sent.find(pick);
-      if (found) return found;
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-  }
-  end(): void {
-    this.controller.abort(new Error('session ended'));
-  }
-}
 
 export interface WorldOptions {
   readonly platform?: PathSyntaxPlatform;
@@ -112,7 +51,7 @@ export interface FilesWorld {
   readonly outside: string;
   readonly sentinel: string;
   readonly dataDir: string;
-  readonly link: StreamLink;
+  readonly link: MemoryLink;
   readonly engine: ConsentEngine;
   readonly router: ActionRouter;
   readonly domain: FileDomain;
@@ -160,7 +99,7 @@ export async function createFilesWorld(options: WorldOptions = {}): Promise<File
     { platform: 'posix' },
   );
   const audit = await AuditLog.open(dataDir, { durable: false });
-  const link = new StreamLink();
+  const link = new MemoryLink({ sessionId: 's-files', endReason: new Error('session ended') });
   const engine = new ConsentEngine({ sessionId: link.sessionId, rules, audit, timeoutMs: 10_000 });
   const router = new ActionRouter({ engine, link, audit });
   const domain = registerFileActions(router, {

@@ -15,11 +15,11 @@ import type { ConsentDecision } from '../../../protocol/consent';
 import { MAX_JSON_MESSAGE_BYTES } from '../../../protocol/limits';
 import { rulesBody } from '../consent/fixtures';
 import { DEFAULT_FIX_FILES, makeWorld, sha, snapshot, type FixWorld } from './fix-world';
-import { StreamPeerLink } from './stream-link';
+import { MemoryLink } from '../../support/memory-link';
 
 let world: FixWorld;
 let audit: AuditLog;
-let link: StreamPeerLink;
+let link: MemoryLink;
 let engine: ConsentEngine;
 let router: ActionRouter;
 let domain: FixDomain;
@@ -30,7 +30,14 @@ let upload = 1;
 beforeEach(async () => {
   world = await makeWorld();
   audit = await AuditLog.open(world.dataDir);
-  link = new StreamPeerLink();
+  link = new MemoryLink({
+    sessionId: 's-fixes',
+    engineer: {
+      name: 'Ivy Installer',
+      email: 'ivy@acme.example',
+      roles: ['engineer', 'installer'],
+    },
+  });
   const rules = new EffectiveRules(
     rulesBody({
       fixSigners: [{ name: 'Acme Release', publicKey: world.key.publicKey }],

@@ -218,7 +218,7 @@ describe('terminal.command (supervised)', () => {
     f.engine.revoke(f.engine.grants()[0]!.id);
     expect(await second).toMatchObject({ exitCode: null, ended: 'revoked' });
     expect(terminalProcesses(shell.pid, shell.tag)).toEqual([]);
-    expect(f.link.messages).toContainEqual({
+    expect(f.link.sent).toContainEqual({
       type: 'terminal.exit',
       terminalId: id,
       exitCode: null,

@@ -98,7 +98,7 @@ describe('terminal.interactive', () => {
     await f.request('terminal.command', { line: 'true' });
     const id = f.terminals.list()[0]!.terminalId;
     f.terminals.handleMessage({ type: 'terminal.input', terminalId: id, data: 'rm -rf x\r' });
-    expect(f.link.messages.at(-1)).toMatchObject({
+    expect(f.link.sent.at(-1)).toMatchObject({
       type: 'error',
       code: 'TERMINAL_NOT_INTERACTIVE',
     });

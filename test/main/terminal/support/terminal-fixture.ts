@@ -9,60 +9,21 @@ import type { ChannelMessage } from '../../../../protocol/wire/messages';
 import { AuditLog } from '../../../../main/audit/audit-log';
 import { ConsentEngine, type ConsentPrompt } from '../../../../main/consent/consent-engine';
 import { EffectiveRules } from '../../../../main/rules/effective-rules';
-import type { PeerLink } from '../../../../main/session/peer-link';
+import { MemoryLink } from '../../../support/memory-link';
 import type { ActionHandler } from '../../../../main/actions/action-router';
 import { registerTerminalActions } from '../../../../main/terminal/terminal-actions';
 import type { SessionTerminals } from '../../../../main/terminal/session-terminals';
 import type { ActionKind } from '../../../../protocol/consent';
-
-/** A PeerLink kept in memory; `streamDelayMs` makes the consumer slow. */
-export class MemoryLink implements PeerLink {
-  readonly sessionId = 'sess-terminal-test';
-  readonly engineer = {
-    name: 'Eve Engineer',
-    email: 'eve@vendor.example',
-    vendor: 'Acme',
-    roles: ['engineer'],
-    publicKey: 'k',
-    fingerprint: 'f',
-    serial: '1',
-  };
-  readonly controller = new AbortController();
-  readonly signal = this.controller.signal;
-  readonly messages: ChannelMessage[] = [];
-  readonly streams = new Map<number, Buffer[]>();
-  streamDelayMs = 0;
-  private nextId = 0;
-
-  send(message: ChannelMessage): void {
-    if (this.signal.aborted) throw new Error('closed');
-    this.messages.push(message);
-  }
-  nextStreamId(): number {
-    this.nextId += 2;
-    return this.nextId;
-  }
-  async sendStream(streamId: number, chunk: Uint8Array): Promise<void> {
-    const list = this.streams.get(streamId) ?? [];
-    list.push(Buffer.from(chunk));
-    this.streams.set(streamId, list);
-    if (this.streamDelayMs > 0) await new Promise((r) => setTimeout(r, this.streamDelayMs));
-  }
-  onStream(): () => void {
-    return () => undefined;
-  }
-  /** Everything sent on a stream, as text. */
-  text(streamId: number): string {
-    return Buffer.concat(this.streams.get(streamId) ?? []).toString('utf8');
-  }
-}
 
 /** The router's order of work, run against the real consent engine. */
 export class TerminalFixture {
   readonly dir = realpathSync(mkdtempSync(join(tmpdir(), 'assent-term-')));
   readonly root = join(this.dir, 'root');
   readonly dataDir = join(this.dir, 'data');
-  readonly link = new MemoryLink();
+  readonly link = new MemoryLink({
+    sessionId: 'sess-terminal-test',
+    engineer: { email: 'eve@vendor.example', publicKey: 'k', fingerprint: 'f', serial: '1' },
+  });
   readonly handlers = new Map<ActionKind, ActionHandler<unknown>>();
   terminals!: SessionTerminals;
   engine!: ConsentEngine;
@@ -151,9 +112,8 @@ export class TerminalFixture {
   }
 
   opened(requestId: string) {
-    return this.link.messages.find(
-      (m) => m.type === 'terminal.opened' && m.requestId === requestId,
-    ) as Extract<ChannelMessage, { type: 'terminal.opened' }> | undefined;
+    return this.link.sent.find((m) => m.type === 'terminal.opened' && m.requestId === requestId) as
+      Extract<ChannelMessage, { type: 'terminal.opened' }> | undefined;
   }
 
   async close(): Promise<void> {
