@@ -126,7 +126,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'connect': {
-        const code = (sub ?? '').replace(/[\s-]/g, '');
+        // The code may be typed as read aloud: `123 456 7890` (three words) or `123-456-7890`.
+        const code = [sub ?? '', ...args].join('').replace(/[\s-]/g, '');
         if (!/^\d{10}$/.test(code))
           throw new AssentError(
             'USAGE',

@@ -150,9 +150,10 @@ describe('bins as separate processes', { timeout: 180_000 }, () => {
     running.push(agent);
     const code = (await agent.expect(/Session code: (\d{3} \d{3} \d{4})/))[1]!;
 
+    // Typed as read aloud: three words.
     const engineer = new BinProcess('assent-engineer', [
       'connect',
-      code,
+      ...code.split(' '),
       '--relay',
       url,
       '--home',
