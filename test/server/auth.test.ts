@@ -1,6 +1,6 @@
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAssentError } from '../../protocol/errors';
 import { AUTH_HEADERS, RELAY_PATHS } from '../../protocol/wire/relay';
 import { signRevocationList } from '../../platform/credentials';
@@ -8,6 +8,7 @@ import { generateSigningKeyPair, type SigningKeyPair } from '../../platform/sign
 import type { Relay } from '../../server/relay';
 import { REVOCATIONS_FILE } from '../../server/revocation-source';
 import {
+  cleanUpAfterEach,
   connectAgent,
   expectPeer,
   expectRefusal,
@@ -17,7 +18,6 @@ import {
   open,
   startRelay,
   tempDir,
-  terminateAll,
   type Peer,
 } from './relay-harness';
 
@@ -25,14 +25,7 @@ const vendor = makeVendor();
 let relay: Relay | undefined;
 let dir: ReturnType<typeof tempDir> | undefined;
 const peers: Peer[] = [];
-
-afterEach(async () => {
-  terminateAll(...peers.splice(0));
-  await relay?.close();
-  relay = undefined;
-  dir?.cleanup();
-  dir = undefined;
-});
+cleanUpAfterEach(peers);
 
 function revocationList(vendorKey: SigningKeyPair, serials: string[], sequence: number) {
   return signRevocationList(vendorKey.privateKey, serials, sequence);

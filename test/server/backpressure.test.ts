@@ -1,18 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_PLAINTEXT_BYTES, RELAY_HIGH_WATER_BYTES } from '../../protocol/limits';
 import type { Relay } from '../../server/relay';
-import { makeVendor, pairUp, startRelay, terminateAll, type Peer, until } from './relay-harness';
+import {
+  cleanUpAfterEach,
+  makeVendor,
+  pairUp,
+  startRelay,
+  type Peer,
+  until,
+} from './relay-harness';
 
 const vendor = makeVendor();
 let relay: Relay | undefined;
 const peers: Peer[] = [];
-
-afterEach(async () => {
-  terminateAll(...peers.splice(0));
-  await relay?.close();
-  relay = undefined;
-});
+cleanUpAfterEach(peers);
 
 const TOTAL_BYTES = 200 * 1024 * 1024;
 const FRAME_BYTES = MAX_PLAINTEXT_BYTES;

@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_FAILED_ATTEMPTS_PER_CODE } from '../../protocol/limits';
 import { RELAY_PATHS } from '../../protocol/wire/relay';
 import { generateSigningKeyPair } from '../../platform/signing';
 import type { Relay } from '../../server/relay';
 import {
+  cleanUpAfterEach,
   connectAgent,
   expectPeer,
   expectRefusal,
@@ -11,7 +12,6 @@ import {
   makeVendor,
   open,
   startRelay,
-  terminateAll,
   type Peer,
   type TestEngineer,
 } from './relay-harness';
@@ -19,12 +19,7 @@ import {
 const vendor = makeVendor();
 let relay: Relay | undefined;
 const peers: Peer[] = [];
-
-afterEach(async () => {
-  terminateAll(...peers.splice(0));
-  await relay?.close();
-  relay = undefined;
-});
+cleanUpAfterEach(peers);
 
 function join(r: Relay, engineer: TestEngineer, code: string, now?: number) {
   return open(

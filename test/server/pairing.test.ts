@@ -1,25 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '../../protocol/limits';
 import { keyFingerprint } from '../../platform/signing';
 import type { Relay } from '../../server/relay';
 import { SESSION_LOG_FILE } from '../../server/session-log';
-import { makeVendor, pairUp, startRelay, tempDir, terminateAll, type Peer } from './relay-harness';
+import {
+  cleanUpAfterEach,
+  makeVendor,
+  pairUp,
+  startRelay,
+  tempDir,
+  type Peer,
+} from './relay-harness';
 
 const vendor = makeVendor();
 let relay: Relay | undefined;
 let dir: ReturnType<typeof tempDir> | undefined;
 const peers: Peer[] = [];
-
-afterEach(async () => {
-  terminateAll(...peers.splice(0));
-  await relay?.close();
-  relay = undefined;
-  dir?.cleanup();
-  dir = undefined;
-});
+cleanUpAfterEach(peers);
 
 describe('relay pairing and forwarding', () => {
   it('pairs agent and engineer and tells each who the other proved to be', async () => {

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
 import type { EngineerCertificate } from '../../protocol/identity';
 import { RELAY_PATHS, RelayToPeer, type RelayRole } from '../../protocol/wire/relay';
@@ -42,10 +43,16 @@ export function makeVendor(): TestVendor {
   };
 }
 
+/** Relays and temp dirs made by the current test file, for cleanUpAfterEach. */
+const madeRelays = new Set<Relay>();
+const madeDirs = new Set<{ cleanup(): void }>();
+
 /** A temporary data directory removed by `cleanup`. */
 export function tempDir(): { path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), 'assent-relay-test-'));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+  const dir = { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+  madeDirs.add(dir);
+  return dir;
 }
 
 /** Starts a relay for `vendor` on 127.0.0.1:0. */
@@ -58,6 +65,24 @@ export function startRelay(
     port: 0,
     vendorPublicKey: vendor.key.publicKey,
     ...options,
+  }).then((relay) => {
+    madeRelays.add(relay);
+    return relay;
+  });
+}
+
+/** After each test: terminates `peers`, closes every relay startRelay made and removes every tempDir. */
+export function cleanUpAfterEach(peers: Peer[]): void {
+  afterEach(async () => {
+    terminateAll(...peers.splice(0));
+    for (const relay of [...madeRelays]) {
+      madeRelays.delete(relay);
+      await relay.close();
+    }
+    for (const dir of [...madeDirs]) {
+      madeDirs.delete(dir);
+      dir.cleanup();
+    }
   });
 }
 

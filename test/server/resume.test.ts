@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RELAY_PATHS } from '../../protocol/wire/relay';
 import { generateSigningKeyPair } from '../../platform/signing';
 import type { Relay } from '../../server/relay';
 import {
+  cleanUpAfterEach,
   connectAgent,
   expectPeer,
   expectRefusal,
@@ -11,7 +12,6 @@ import {
   open,
   pairUp,
   startRelay,
-  terminateAll,
   type Peer,
   until,
 } from './relay-harness';
@@ -19,12 +19,7 @@ import {
 const vendor = makeVendor();
 let relay: Relay | undefined;
 const peers: Peer[] = [];
-
-afterEach(async () => {
-  terminateAll(...peers.splice(0));
-  await relay?.close();
-  relay = undefined;
-});
+cleanUpAfterEach(peers);
 
 describe('drop and resume', () => {
   it('an agent that drops may come back with its token and the same key', async () => {

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RELAY_PATHS } from '../../protocol/wire/relay';
 import { generateSigningKeyPair } from '../../platform/signing';
 import type { Relay } from '../../server/relay';
 import {
+  cleanUpAfterEach,
   expectPeer,
   headersFor,
   makeVendor,
@@ -10,7 +11,6 @@ import {
   pairUp,
   startRelay,
   tempDir,
-  terminateAll,
   type Peer,
 } from './relay-harness';
 import { makeSelfSignedCertificate } from './tls-cert';
@@ -19,14 +19,7 @@ const vendor = makeVendor();
 let relay: Relay | undefined;
 let dir: ReturnType<typeof tempDir> | undefined;
 const peers: Peer[] = [];
-
-afterEach(async () => {
-  terminateAll(...peers.splice(0));
-  await relay?.close();
-  relay = undefined;
-  dir?.cleanup();
-  dir = undefined;
-});
+cleanUpAfterEach(peers);
 
 describe('relay over TLS', () => {
   it('serves wss with the given certificate and pairs over it', async () => {
