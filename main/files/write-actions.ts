@@ -14,13 +14,21 @@ import {
 import { describeChange } from './change-preview';
 import { hashOpenedFile } from './file-hash';
 import type { ActionHandler, ExecuteContext } from '../actions/action-router';
+import type { Grant } from '../consent/grant';
 import type { FileDeps } from './file-handler';
 import { auditFile, confirmTarget, resolveFor } from './file-target';
 import type { KeptStore } from './kept-store';
-import { replaceContent } from './replace-content';
-import { entryIsAbsent, openParent, openRegularFile } from './safe-path';
-import type { UploadStager } from './upload-stager';
+import { replaceContent, type ReplaceOptions, type ReplaceResult } from './replace-content';
+import { entryIsAbsent, openParent, openRegularFile, type ResolvedPath } from './safe-path';
+import type { StagedUpload, UploadStager } from './upload-stager';
 import { pathDisplay } from './visible-path';
+
+/** What a write or edit request says about its staged upload. */
+interface StagedParams {
+  readonly upload: number;
+  readonly size: number;
+  readonly sha256: string;
+}
 
 /** Shared parts of the write and edit handlers. */
 export interface WriteParts {
@@ -49,13 +57,55 @@ function keptFor(deps: FileDeps, context: ExecuteContext) {
   };
 }
 
+/** The staged upload a request names (within the write limit). */
+function stagedFor({ deps, stager }: WriteParts, params: StagedParams): StagedUpload {
+  assertWriteSize(deps, params.size);
+  return stager.find(params.upload, params.size, params.sha256);
+}
+
+/** The "after" side of the change preview: the staged content. */
+async function afterOf(staged: StagedUpload, params: StagedParams) {
+  return {
+    facts: { size: params.size, sha256: params.sha256 },
+    content: await smallContent(staged.file, params.size),
+  };
+}
+
+/** What write and edit execute share: the granted target, the staged upload put in place atomically (then discarded). */
+async function writeStaged(
+  parts: WriteParts,
+  grant: Grant,
+  params: StagedParams & { readonly path: string },
+  context: ExecuteContext,
+  mode: Pick<ReplaceOptions, 'createOnly' | 'mustExist' | 'baseSha256'>,
+): Promise<{ target: ResolvedPath; written: ReplaceResult }> {
+  const { deps, stager, store } = parts;
+  const target = await confirmTarget(deps, grant, context, 'write', params.path);
+  const staged = stagedFor(parts, params);
+  const dir = await openParent(target);
+  let written;
+  try {
+    written = await replaceContent(store, dir, target.name, target.canonical, staged.file, {
+      signal: context.signal,
+      ...mode,
+      consume: { size: params.size, sha256: params.sha256 },
+      hooks: deps.writeHooks,
+      keptFor: keptFor(deps, context),
+    });
+  } finally {
+    await dir.close();
+  }
+  await stager.discard(params.upload);
+  return { target, written };
+}
+
 /** file.write: a new file (FILE_EXISTS when something is at the path). */
-export function writeHandler({ deps, stager, store }: WriteParts): ActionHandler<FileWriteParams> {
+export function writeHandler(parts: WriteParts): ActionHandler<FileWriteParams> {
+  const { deps } = parts;
   return {
     params: FileWriteParams,
     async describe(params) {
-      assertWriteSize(deps, params.size);
-      const staged = stager.find(params.upload, params.size, params.sha256);
+      const staged = stagedFor(parts, params);
       const target = await resolveFor(deps, 'write', params.path);
       if (target.name === '')
         throw new AssentError('FILE_EXISTS', `${target.canonical} is a root directory.`);
@@ -66,10 +116,7 @@ export function writeHandler({ deps, stager, store }: WriteParts): ActionHandler
       } finally {
         await dir.close();
       }
-      const after = {
-        facts: { size: params.size, sha256: params.sha256 },
-        content: await smallContent(staged.file, params.size),
-      };
+      const after = await afterOf(staged, params);
       return {
         kind: 'file.write',
         target: target.canonical,
@@ -85,23 +132,9 @@ export function writeHandler({ deps, stager, store }: WriteParts): ActionHandler
       };
     },
     async execute(grant, params, context) {
-      const target = await confirmTarget(deps, grant, context, 'write', params.path);
-      assertWriteSize(deps, params.size);
-      const staged = stager.find(params.upload, params.size, params.sha256);
-      const dir = await openParent(target);
-      let written;
-      try {
-        written = await replaceContent(store, dir, target.name, target.canonical, staged.file, {
-          signal: context.signal,
-          createOnly: true,
-          consume: { size: params.size, sha256: params.sha256 },
-          hooks: deps.writeHooks,
-          keptFor: keptFor(deps, context),
-        });
-      } finally {
-        await dir.close();
-      }
-      await stager.discard(params.upload);
+      const { target, written } = await writeStaged(parts, grant, params, context, {
+        createOnly: true,
+      });
       if (written.sha256 !== params.sha256)
         throw new AssentError(
           'FILE_UPLOAD_INVALID',
@@ -124,12 +157,12 @@ export function writeHandler({ deps, stager, store }: WriteParts): ActionHandler
 }
 
 /** file.edit: replaces a file whose current hash is the base the engineer edited; keeps a backup. */
-export function editHandler({ deps, stager, store }: WriteParts): ActionHandler<FileEditParams> {
+export function editHandler(parts: WriteParts): ActionHandler<FileEditParams> {
+  const { deps } = parts;
   return {
     params: FileEditParams,
     async describe(params) {
-      assertWriteSize(deps, params.size);
-      const staged = stager.find(params.upload, params.size, params.sha256);
+      const staged = stagedFor(parts, params);
       const target = await resolveFor(deps, 'write', params.path);
       const dir = await openParent(target);
       let before;
@@ -155,10 +188,7 @@ export function editHandler({ deps, stager, store }: WriteParts): ActionHandler<
             details: { path: target.canonical, current: before.facts.sha256 },
           },
         );
-      const after = {
-        facts: { size: params.size, sha256: params.sha256 },
-        content: await smallContent(staged.file, params.size),
-      };
+      const after = await afterOf(staged, params);
       return {
         kind: 'file.edit',
         target: target.canonical,
@@ -174,24 +204,10 @@ export function editHandler({ deps, stager, store }: WriteParts): ActionHandler<
       };
     },
     async execute(grant, params, context) {
-      const target = await confirmTarget(deps, grant, context, 'write', params.path);
-      assertWriteSize(deps, params.size);
-      const staged = stager.find(params.upload, params.size, params.sha256);
-      const dir = await openParent(target);
-      let written;
-      try {
-        written = await replaceContent(store, dir, target.name, target.canonical, staged.file, {
-          signal: context.signal,
-          mustExist: true,
-          baseSha256: params.baseSha256,
-          consume: { size: params.size, sha256: params.sha256 },
-          hooks: deps.writeHooks,
-          keptFor: keptFor(deps, context),
-        });
-      } finally {
-        await dir.close();
-      }
-      await stager.discard(params.upload);
+      const { target, written } = await writeStaged(parts, grant, params, context, {
+        mustExist: true,
+        baseSha256: params.baseSha256,
+      });
       context.progress(written.bytes, params.size, 'written');
       await auditFile(deps, context, 'file.edit', {
         path: target.canonical,
