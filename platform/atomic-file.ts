@@ -105,7 +105,6 @@ export async function writeFileAtomic(
   content: AtomicContent,
   options: AtomicWriteOptions = {},
 ): Promise<AtomicWriteResult> {
-  const dir = dirname(target);
   const temp = temporaryNameFor(target);
   const mode = options.mode ?? (await currentMode(target)) ?? 0o644;
   let raw: FileHandle;
@@ -121,8 +120,7 @@ export async function writeFileAtomic(
   const handle = options.wrapHandle ? options.wrapHandle(raw) : raw;
   const hash = createHash('sha256');
   let bytes = 0;
-  let renamed = false;
-  try {
+  await completeTemporary(temp, target, options, async () => {
     try {
       for await (const chunk of chunksOf(content)) {
         options.signal?.throwIfAborted();
@@ -138,14 +136,32 @@ export async function writeFileAtomic(
     } finally {
       await handle.close();
     }
+  });
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/**
+ * The steps writeFileAtomic and moveFileAtomic share: `prepare` completes and
+ * syncs the temporary file, which is then put in place (rename, or link when
+ * exclusive) and the directory synced, reporting each step. On any failure
+ * before the rename the temporary file is removed and the target untouched.
+ */
+async function completeTemporary(
+  temp: string,
+  target: string,
+  options: Pick<AtomicWriteOptions, 'onStep' | 'signal' | 'exclusive'>,
+  prepare: () => Promise<void>,
+): Promise<void> {
+  let renamed = false;
+  try {
+    await prepare();
     await options.onStep?.('temp-synced');
     options.signal?.throwIfAborted();
     await placeTemporary(temp, target, options.exclusive === true);
     renamed = true;
     await options.onStep?.('renamed');
-    await syncDirectory(dir);
+    await syncDirectory(dirname(target));
     await options.onStep?.('dir-synced');
-    return { bytes, sha256: hash.digest('hex') };
   } catch (err) {
     if (!renamed) await fsp.rm(temp, { force: true }).catch(() => undefined);
     if (options.signal?.aborted && !renamed) throw options.signal.reason ?? err;
@@ -189,12 +205,10 @@ export async function moveFileAtomic(
   target: string,
   options: Omit<AtomicWriteOptions, 'wrapHandle'> = {},
 ): Promise<void> {
-  const dir = dirname(target);
   const temp = temporaryNameFor(target);
   const mode = options.mode ?? (await currentMode(target)) ?? 0o644;
   await fsp.rename(source, temp);
-  let renamed = false;
-  try {
+  await completeTemporary(temp, target, options, async () => {
     await options.onStep?.('temp-written');
     const handle = await fsp.open(temp, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
@@ -205,18 +219,7 @@ export async function moveFileAtomic(
     } finally {
       await handle.close();
     }
-    await options.onStep?.('temp-synced');
-    options.signal?.throwIfAborted();
-    await placeTemporary(temp, target, options.exclusive === true);
-    renamed = true;
-    await options.onStep?.('renamed');
-    await syncDirectory(dir);
-    await options.onStep?.('dir-synced');
-  } catch (err) {
-    if (!renamed) await fsp.rm(temp, { force: true }).catch(() => undefined);
-    if (options.signal?.aborted && !renamed) throw options.signal.reason ?? err;
-    throw fileSystemError(err, `writing ${basename(target)}`);
-  }
+  });
 }
 
 /** Removes leftover temporary files of interrupted atomic writes in `dir`; returns how many. */
