@@ -2,7 +2,8 @@
 // inspect. The lead's engineer CLI dispatches here with the profile and the
 // roles of the logged-in engineer's certificate.
 import { promises as fsp } from 'node:fs';
-import { AssentError, isAssentError } from '../../protocol/errors';
+import { AssentError } from '../../protocol/errors';
+import { runSubcommand } from '../../platform/cli-subcommand';
 import { FixManifest, FixSignature } from '../../protocol/fixes';
 import type { Role } from '../../protocol/identity';
 import { keyFingerprint } from '../../platform/signing';
@@ -55,78 +56,77 @@ function printKey(io: EngineerFixIo, publicKey: string): void {
 export async function runFixCommand(argv: readonly string[], io: EngineerFixIo): Promise<number> {
   const [command, ...rest] = argv;
   const args = [...rest];
-  try {
-    switch (command) {
-      case 'keygen': {
-        const force = flag(args, '--force');
-        if (args.length > 0) break;
-        printKey(io, createReleaseKey(io.profile, { force }).publicKey);
-        return 0;
-      }
-      case 'pubkey':
-        if (args.length > 0) break;
-        printKey(io, loadReleaseKey(io.profile).publicKey);
-        return 0;
-      case 'build': {
-        const manifestFile = option(args, '--manifest');
-        const out = option(args, '--out');
-        if (!manifestFile || !out || args.length !== 1) break;
-        let author: AuthorManifest;
-        try {
-          author = JSON.parse(await fsp.readFile(manifestFile, 'utf8')) as AuthorManifest;
-        } catch (cause) {
-          throw new AssentError('CONFIG_INVALID', `${manifestFile} is not readable JSON.`, {
-            cause,
-          });
+  return runSubcommand(
+    USAGE,
+    (line) => io.out(line),
+    async () => {
+      switch (command) {
+        case 'keygen': {
+          const force = flag(args, '--force');
+          if (args.length > 0) break;
+          printKey(io, createReleaseKey(io.profile, { force }).publicKey);
+          return 0;
         }
-        const manifest = await buildFixPackage(args[0]!, author, out);
-        io.out(
-          `Built ${out}: ${manifest.id} ${manifest.product} ${manifest.version}, ${manifest.files.length} file(s). Sign it with: fix sign ${out}`,
-        );
-        return 0;
-      }
-      case 'sign': {
-        const signer = option(args, '--signer') ?? io.signer ?? 'release';
-        if (args.length !== 1) break;
-        if (!io.roles)
-          throw new AssentError(
-            'FIX_SIGNER_ROLE_MISSING',
-            'Log in with an installer credential before signing fixes.',
-          );
-        const key = loadReleaseKey(io.profile);
-        const manifest = await signFixPackage(args[0]!, key, signer, io.roles);
-        io.out(
-          `Signed ${manifest.id} ${manifest.version} as ${signer} (${keyFingerprint(key.publicKey)}).`,
-        );
-        return 0;
-      }
-      case 'inspect': {
-        if (args.length !== 1) break;
-        const head = await readPackageHead(args[0]!);
-        const m = FixManifest.parse(JSON.parse(head.manifest.toString('utf8')));
-        io.out(
-          `${m.id}  ${m.product} ${m.version}  ${m.fixKind}${m.supersedes ? `  supersedes ${m.supersedes}` : ''}`,
-        );
-        io.out(`  ${m.description}`);
-        io.out(`  target ${m.targetRoot}; expires ${m.expiresAt}; agent >= ${m.minAgentVersion}`);
-        for (const f of m.files)
+        case 'pubkey':
+          if (args.length > 0) break;
+          printKey(io, loadReleaseKey(io.profile).publicKey);
+          return 0;
+        case 'build': {
+          const manifestFile = option(args, '--manifest');
+          const out = option(args, '--out');
+          if (!manifestFile || !out || args.length !== 1) break;
+          let author: AuthorManifest;
+          try {
+            author = JSON.parse(await fsp.readFile(manifestFile, 'utf8')) as AuthorManifest;
+          } catch (cause) {
+            throw new AssentError('CONFIG_INVALID', `${manifestFile} is not readable JSON.`, {
+              cause,
+            });
+          }
+          const manifest = await buildFixPackage(args[0]!, author, out);
           io.out(
-            `  ${f.op.padEnd(7)} ${f.path}${f.op === 'remove' ? '' : `  ${f.size} bytes  sha256:${f.sha256}`}`,
+            `Built ${out}: ${manifest.id} ${manifest.product} ${manifest.version}, ${manifest.files.length} file(s). Sign it with: fix sign ${out}`,
           );
-        if (head.signature) {
-          const sig = FixSignature.parse(JSON.parse(head.signature.toString('utf8')));
-          io.out(`  signed by ${sig.signer} (${keyFingerprint(sig.publicKey)})`);
-        } else io.out('  not signed');
-        return 0;
+          return 0;
+        }
+        case 'sign': {
+          const signer = option(args, '--signer') ?? io.signer ?? 'release';
+          if (args.length !== 1) break;
+          if (!io.roles)
+            throw new AssentError(
+              'FIX_SIGNER_ROLE_MISSING',
+              'Log in with an installer credential before signing fixes.',
+            );
+          const key = loadReleaseKey(io.profile);
+          const manifest = await signFixPackage(args[0]!, key, signer, io.roles);
+          io.out(
+            `Signed ${manifest.id} ${manifest.version} as ${signer} (${keyFingerprint(key.publicKey)}).`,
+          );
+          return 0;
+        }
+        case 'inspect': {
+          if (args.length !== 1) break;
+          const head = await readPackageHead(args[0]!);
+          const m = FixManifest.parse(JSON.parse(head.manifest.toString('utf8')));
+          io.out(
+            `${m.id}  ${m.product} ${m.version}  ${m.fixKind}${m.supersedes ? `  supersedes ${m.supersedes}` : ''}`,
+          );
+          io.out(`  ${m.description}`);
+          io.out(`  target ${m.targetRoot}; expires ${m.expiresAt}; agent >= ${m.minAgentVersion}`);
+          for (const f of m.files)
+            io.out(
+              `  ${f.op.padEnd(7)} ${f.path}${f.op === 'remove' ? '' : `  ${f.size} bytes  sha256:${f.sha256}`}`,
+            );
+          if (head.signature) {
+            const sig = FixSignature.parse(JSON.parse(head.signature.toString('utf8')));
+            io.out(`  signed by ${sig.signer} (${keyFingerprint(sig.publicKey)})`);
+          } else io.out('  not signed');
+          return 0;
+        }
+        default:
+          break;
       }
-      default:
-        break;
-    }
-  } catch (err) {
-    if (!isAssentError(err)) throw err;
-    io.out(`error ${err.code}: ${err.message}`);
-    return 1;
-  }
-  for (const line of USAGE) io.out(line);
-  return 2;
+      return undefined;
+    },
+  );
 }

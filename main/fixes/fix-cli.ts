@@ -3,7 +3,7 @@
 // here.
 import type { AuditSink } from '../audit/audit-sink';
 import { userInfo } from 'node:os';
-import { isAssentError } from '../../protocol/errors';
+import { runSubcommand } from '../../platform/cli-subcommand';
 import { recoverFixJournal } from './recover';
 import { loadRegistry } from './registry';
 import { rollbackFix } from './rollback';
@@ -32,62 +32,61 @@ function localUser(): string {
 /** Runs one `fix` subcommand; resolves with the exit code (0 ok, 1 refused or failed, 2 usage). */
 export async function runFixCommand(argv: readonly string[], io: FixCliIo): Promise<number> {
   const [command, ...rest] = argv;
-  try {
-    switch (command) {
-      case 'list': {
-        if (rest.length > 0) break;
-        const registry = await loadRegistry(io.dataDir);
-        if (registry.fixes.length === 0) {
-          io.out('No fixes are installed.');
+  return runSubcommand(
+    USAGE,
+    (line) => io.out(line),
+    async () => {
+      switch (command) {
+        case 'list': {
+          if (rest.length > 0) break;
+          const registry = await loadRegistry(io.dataDir);
+          if (registry.fixes.length === 0) {
+            io.out('No fixes are installed.');
+            return 0;
+          }
+          for (const fix of registry.fixes) {
+            const status =
+              fix.status === 'superseded'
+                ? `superseded by ${fix.supersededBy ?? '?'}`
+                : fix.status === 'rolled-back'
+                  ? `rolled back ${fix.rolledBackAt ?? ''}`.trim()
+                  : 'active';
+            io.out(`${fix.id}  ${fix.product} ${fix.version}  ${fix.fixKind}  ${status}`);
+            io.out(`    installed ${fix.installedAt}  approved by ${fix.approvedBy}`);
+            io.out(
+              `    signed by ${fix.signer} (${fix.signerFingerprint})  ${fix.files.length} file(s) in ${fix.targetRoot}`,
+            );
+            if (fix.supersedes) io.out(`    supersedes ${fix.supersedes}`);
+          }
           return 0;
         }
-        for (const fix of registry.fixes) {
-          const status =
-            fix.status === 'superseded'
-              ? `superseded by ${fix.supersededBy ?? '?'}`
-              : fix.status === 'rolled-back'
-                ? `rolled back ${fix.rolledBackAt ?? ''}`.trim()
-                : 'active';
-          io.out(`${fix.id}  ${fix.product} ${fix.version}  ${fix.fixKind}  ${status}`);
-          io.out(`    installed ${fix.installedAt}  approved by ${fix.approvedBy}`);
+        case 'rollback': {
+          if (rest.length !== 1) break;
+          const result = await rollbackFix({
+            dataDir: io.dataDir,
+            id: rest[0]!,
+            by: `local:${localUser()}`,
+            ...(io.audit ? { audit: io.audit } : {}),
+          });
           io.out(
-            `    signed by ${fix.signer} (${fix.signerFingerprint})  ${fix.files.length} file(s) in ${fix.targetRoot}`,
+            `Rolled back ${result.id} (${result.product} ${result.version}): ${result.filesRestored} file(s) restored and hash-checked.`,
           );
-          if (fix.supersedes) io.out(`    supersedes ${fix.supersedes}`);
+          return 0;
         }
-        return 0;
+        case 'recover': {
+          if (rest.length > 0) break;
+          const recovery = await recoverFixJournal(io.dataDir, io.audit ? { audit: io.audit } : {});
+          io.out(
+            recovery
+              ? `Recovered ${recovery.op} of ${recovery.id}: the target is fully ${recovery.outcome}.`
+              : 'Nothing to recover.',
+          );
+          return 0;
+        }
+        default:
+          break;
       }
-      case 'rollback': {
-        if (rest.length !== 1) break;
-        const result = await rollbackFix({
-          dataDir: io.dataDir,
-          id: rest[0]!,
-          by: `local:${localUser()}`,
-          ...(io.audit ? { audit: io.audit } : {}),
-        });
-        io.out(
-          `Rolled back ${result.id} (${result.product} ${result.version}): ${result.filesRestored} file(s) restored and hash-checked.`,
-        );
-        return 0;
-      }
-      case 'recover': {
-        if (rest.length > 0) break;
-        const recovery = await recoverFixJournal(io.dataDir, io.audit ? { audit: io.audit } : {});
-        io.out(
-          recovery
-            ? `Recovered ${recovery.op} of ${recovery.id}: the target is fully ${recovery.outcome}.`
-            : 'Nothing to recover.',
-        );
-        return 0;
-      }
-      default:
-        break;
-    }
-  } catch (err) {
-    if (!isAssentError(err)) throw err;
-    io.out(`error ${err.code}: ${err.message}`);
-    return 1;
-  }
-  for (const line of USAGE) io.out(line);
-  return 2;
+      return undefined;
+    },
+  );
 }
