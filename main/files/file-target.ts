@@ -7,9 +7,20 @@ import type { ActionDescription } from '../consent/action';
 import { assertGrantFor } from '../consent/grant';
 import type { ExecuteContext } from '../actions/action-router';
 import type { FileDeps } from './file-handler';
-import { resolvePath, type ResolvedPath } from './safe-path';
+import { entryIsAbsent, openParent, resolvePath, type ResolvedPath } from './safe-path';
 
 export type Access = 'read' | 'write';
+
+/** FILE_EXISTS when something is at the target (a new file, folder or rename destination). */
+export async function assertAbsent(target: ResolvedPath): Promise<void> {
+  const dir = await openParent(target);
+  try {
+    if (!(await entryIsAbsent(dir, target.name)))
+      throw new AssentError('FILE_EXISTS', `Something already exists at ${target.canonical}.`);
+  } finally {
+    await dir.close();
+  }
+}
 
 /** Resolves `requested` under the readable or writable roots of the rules. */
 export function resolveFor(

@@ -14,7 +14,7 @@ import {
 } from '../../protocol/files';
 import type { ActionHandler } from '../actions/action-router';
 import type { FileDeps } from './file-handler';
-import { auditFile, confirmTarget, resolveFor } from './file-target';
+import { assertAbsent, auditFile, confirmTarget, resolveFor } from './file-target';
 import type { KeptStore } from './kept-store';
 import {
   entryIsAbsent,
@@ -32,16 +32,6 @@ function notRoot(target: ResolvedPath): void {
       'FILE_PATH_INVALID',
       `${target.canonical} is a root; it cannot be changed.`,
     );
-}
-
-async function assertAbsent(target: ResolvedPath): Promise<void> {
-  const dir = await openParent(target);
-  try {
-    if (!(await entryIsAbsent(dir, target.name)))
-      throw new AssentError('FILE_EXISTS', `Something already exists at ${target.canonical}.`);
-  } finally {
-    await dir.close();
-  }
 }
 
 /** file.mkdir: one new directory (the parent must exist). */

@@ -16,10 +16,10 @@ import { hashOpenedFile } from './file-hash';
 import type { ActionHandler, ExecuteContext } from '../actions/action-router';
 import type { Grant } from '../consent/grant';
 import type { FileDeps } from './file-handler';
-import { auditFile, confirmTarget, resolveFor } from './file-target';
+import { assertAbsent, auditFile, confirmTarget, resolveFor } from './file-target';
 import type { KeptStore } from './kept-store';
 import { replaceContent, type ReplaceOptions, type ReplaceResult } from './replace-content';
-import { entryIsAbsent, openParent, openRegularFile, type ResolvedPath } from './safe-path';
+import { openParent, openRegularFile, type ResolvedPath } from './safe-path';
 import type { StagedUpload, UploadStager } from './upload-stager';
 import { pathDisplay } from './visible-path';
 
@@ -109,13 +109,7 @@ export function writeHandler(parts: WriteParts): ActionHandler<FileWriteParams> 
       const target = await resolveFor(deps, 'write', params.path);
       if (target.name === '')
         throw new AssentError('FILE_EXISTS', `${target.canonical} is a root directory.`);
-      const dir = await openParent(target);
-      try {
-        if (!(await entryIsAbsent(dir, target.name)))
-          throw new AssentError('FILE_EXISTS', `Something already exists at ${target.canonical}.`);
-      } finally {
-        await dir.close();
-      }
+      await assertAbsent(target);
       const after = await afterOf(staged, params);
       return {
         kind: 'file.write',
