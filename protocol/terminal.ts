@@ -28,6 +28,16 @@ export function isScopableCommand(name: string): boolean {
   return name !== UNPARSED_COMMAND && name !== INTERACTIVE_COMMAND;
 }
 
+/** True when a line runs at least one command and every one is `command`, a scopable name (never when there is none). */
+export function onlyCommand(names: readonly string[], command: string | undefined): boolean {
+  return (
+    command !== undefined &&
+    isScopableCommand(command) &&
+    names.length > 0 &&
+    names.every((n) => n === command)
+  );
+}
+
 const TerminalId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const Columns = z.number().int().min(1).max(MAX_TERMINAL_COLUMNS);
 const Rows = z.number().int().min(1).max(MAX_TERMINAL_ROWS);

@@ -14,13 +14,14 @@ import {
   type TerminalMode,
 } from '../../protocol/ground-rules';
 import { keyFingerprint } from '../../platform/signing';
-import { isScopableCommand } from '../../protocol/terminal';
+import { isScopableCommand, onlyCommand } from '../../protocol/terminal';
 import type { ActionDescription } from '../consent/action';
 import {
   compileGlob,
   currentPathPlatform,
   firstDeniedGlob,
   globSet,
+  allPathsUnder,
   isPathUnder,
   type GlobSet,
   type CompiledGlob,
@@ -294,23 +295,10 @@ export class EffectiveRules {
   private standingFor(action: ActionDescription): StandingConsent | undefined {
     return this.standingConsents.find((s) => {
       if (s.kind !== action.kind) return false;
-      if (READ_KINDS.has(action.kind) || WRITE_KINDS.has(action.kind)) {
-        const paths = action.match.paths ?? [];
-        return (
-          s.under !== undefined &&
-          paths.length > 0 &&
-          paths.every((p) => isPathUnder(p, s.under!, this.platform))
-        );
-      }
-      if (action.kind === 'terminal.command') {
-        const names = action.match.commands ?? [];
-        return (
-          s.command !== undefined &&
-          isScopableCommand(s.command) &&
-          names.length > 0 &&
-          names.every((n) => n === s.command)
-        );
-      }
+      if (READ_KINDS.has(action.kind) || WRITE_KINDS.has(action.kind))
+        return allPathsUnder(action.match.paths ?? [], s.under, this.platform);
+      if (action.kind === 'terminal.command')
+        return onlyCommand(action.match.commands ?? [], s.command);
       if (action.kind === 'terminal.interactive') return false; // only its own consent opens a window
       return s.under === undefined && s.command === undefined;
     });

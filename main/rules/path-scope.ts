@@ -57,6 +57,17 @@ function sameComponent(a: string, b: string, platform: PathPlatform): boolean {
 }
 
 /** True when `path` is `root` or inside it, compared component-wise. Unclean paths are never under anything. */
+/** True when there is at least one path and every one is under `prefix` (never when there is no prefix). */
+export function allPathsUnder(
+  paths: readonly string[],
+  prefix: string | undefined,
+  platform: PathPlatform,
+): boolean {
+  return (
+    prefix !== undefined && paths.length > 0 && paths.every((p) => isPathUnder(p, prefix, platform))
+  );
+}
+
 export function isPathUnder(
   path: string,
   root: string,
