@@ -43,16 +43,7 @@ export function registerFileActions(router: ActionRegistry, deps: FileDeps): Fil
     store,
     handleMessage(message) {
       if (message.type !== 'file.upload') return false;
-      stager.begin(message).catch((err: unknown) => {
-        if (deps.link.signal.aborted) return;
-        deps.link.send({
-          type: 'file.upload-done',
-          upload: message.upload,
-          ok: false,
-          code: 'IO_FAILED',
-          message: `The upload could not be staged (${(err as Error).message}).`.slice(0, 2000),
-        });
-      });
+      stager.accept(message);
       return true;
     },
     close: () => stager.close(),

@@ -54,7 +54,7 @@ export class UploadStager {
         overflow: () => new AssentError('FILE_UPLOAD_INVALID', 'More bytes arrived than declared.'),
         mismatch: () =>
           new AssentError('FILE_UPLOAD_INVALID', 'The uploaded bytes do not match the hash.'),
-        stageFailedMessage: 'The upload could not be staged.',
+        stageFailed: 'The upload could not be staged',
         stopped: () => new AssentError('FILE_TRANSFER_STOPPED'),
       },
       sendReady: (upload) => link.send({ type: 'file.upload-ready', upload }),
@@ -74,9 +74,9 @@ export class UploadStager {
     void this.receiver.removeExpired();
   }
 
-  /** Handles `file.upload`: starts receiving, answers `file.upload-ready` (or `file.upload-done` with the refusal). */
-  async begin(message: MessageOf<'file.upload'>): Promise<void> {
-    await this.receiver.begin(message);
+  /** Handles `file.upload`: starts receiving, answers `file.upload-ready` (or `file.upload-done` with the refusal or failure). */
+  accept(message: MessageOf<'file.upload'>): void {
+    this.receiver.accept(message);
   }
 
   /** The completed upload a request names; FILE_UPLOAD_INVALID unless size and hash match. Does not consume it. */

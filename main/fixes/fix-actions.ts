@@ -32,19 +32,7 @@ export function registerFixActions(
   return {
     handleMessage(message) {
       if (message.type !== 'fix.upload') return false;
-      receiver.begin(message).catch((err: unknown) => {
-        if (deps.link.signal.aborted) return;
-        deps.link.send({
-          type: 'fix.upload-done',
-          upload: message.upload,
-          ok: false,
-          code: 'IO_FAILED',
-          message: `The fix package could not be staged (${(err as Error).message}).`.slice(
-            0,
-            2000,
-          ),
-        });
-      });
+      receiver.accept(message);
       return true;
     },
     close: () => receiver.close(),

@@ -52,7 +52,7 @@ export class PackageReceiver {
             'FIX_UPLOAD_INVALID',
             'The uploaded package does not match the announced hash.',
           ),
-        stageFailedMessage: 'The fix package could not be staged.',
+        stageFailed: 'The fix package could not be staged',
       },
       sendReady: (upload) => link.send({ type: 'fix.upload-ready', upload }),
       sendDone: (upload, failure) => {
@@ -72,9 +72,9 @@ export class PackageReceiver {
     });
   }
 
-  /** Handles `fix.upload`: answers `fix.upload-ready` and receives, or refuses with `fix.upload-done`. */
-  async begin(message: MessageOf<'fix.upload'>): Promise<void> {
-    await this.receiver.begin(message);
+  /** Handles `fix.upload`: answers `fix.upload-ready` and receives, or refuses (or fails) with `fix.upload-done`. */
+  accept(message: MessageOf<'fix.upload'>): void {
+    this.receiver.accept(message);
   }
 
   /** The staged package a request names; it must match the request's size and hash. */

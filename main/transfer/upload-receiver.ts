@@ -38,8 +38,8 @@ export interface UploadProblems {
   readonly overflow: () => AssentError;
   /** The received bytes do not hash to the announced sha256. */
   readonly mismatch: () => AssentError;
-  /** Message of the DISK_FULL / IO_FAILED error when the file cannot be written. */
-  readonly stageFailedMessage: string;
+  /** What is said, without the full stop, when the upload cannot be staged (DISK_FULL, IO_FAILED). */
+  readonly stageFailed: string;
   /** Recorded on an upload stopped by close() (none: left as it was). */
   readonly stopped?: () => AssentError;
 }
@@ -92,8 +92,20 @@ export class UploadReceiver {
     }
   }
 
+  /**
+   * Handles an announcement without waiting: begin, and when beginning fails
+   * (the staging folder or file cannot be made) answers done with IO_FAILED.
+   */
+  accept(announced: UploadAnnouncement): void {
+    this.begin(announced).catch((err: unknown) => {
+      if (this.options.link.signal.aborted) return;
+      const text = `${this.options.problems.stageFailed} (${(err as Error).message}).`;
+      this.options.sendDone(announced.upload, new AssentError('IO_FAILED', text.slice(0, 2000)));
+    });
+  }
+
   /** Starts receiving an announced upload (answers ready), or refuses it (answers done). */
-  async begin(announced: UploadAnnouncement): Promise<void> {
+  private async begin(announced: UploadAnnouncement): Promise<void> {
     const { upload, size, sha256 } = announced;
     const { problems } = this.options;
     if (this.receiving.has(upload) || this.ready.has(upload))
@@ -151,7 +163,7 @@ export class UploadReceiver {
     } catch (err) {
       const code: ErrorCode =
         (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'DISK_FULL' : 'IO_FAILED';
-      failure = new AssentError(code, this.options.problems.stageFailedMessage, { cause: err });
+      failure = new AssentError(code, `${this.options.problems.stageFailed}.`, { cause: err });
     }
     await entry.handle.close().catch(() => undefined);
     if (!failure && entry.hash.digest('hex') !== entry.sha256)
