@@ -8,25 +8,24 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AssentError, ERROR_CODES, isAssentError, type ErrorCode } from '../../protocol/errors';
-import type { EngineerCertificate, RevocationList, VendorPublicKey } from '../../protocol/identity';
+import type { RevocationList, VendorPublicKey } from '../../protocol/identity';
 import {
   HANDSHAKE_TIMEOUT_MS,
   RESUME_GRACE_MS,
   SESSION_APPROVAL_TIMEOUT_MS,
 } from '../../protocol/limits';
-import { FRAME_TYPES } from '../../protocol/wire/handshake';
 import type { ChannelMessage, MessageOf } from '../../protocol/wire/messages';
 import type { RelayToPeer } from '../../protocol/wire/relay';
 import type { RulesDigest } from '../../protocol/wire/session';
-import { verifyCertificate } from '../../platform/credentials';
 import { sha256Hex } from '../audit/audit-record';
 import { EncryptedLink, type LinkEnd } from '../../platform/encrypted-link';
 import { RelayConnection } from '../../platform/relay-connection';
-import { ResponderHandshake } from '../../platform/secure-channel';
-import { keyFingerprint, type SigningKeyPair } from '../../platform/signing';
+import type { SigningKeyPair } from '../../platform/signing';
 import type { PeerLink, VerifiedEngineer } from './peer-link';
 import { reconnectWithBackoff } from '../../platform/reconnect';
 import { SessionPeerLink } from './session-peer-link';
+import { AgentHandshake } from './agent-handshake';
+import { SessionTimers } from './session-timers';
 
 /** The agent session's states, in the order they normally happen. */
 export type AgentSessionState =
@@ -117,8 +116,6 @@ type Events = {
   ended: [end: SessionEnd];
 };
 
-const HANDSHAKE_FRAMES = new Set<number>([FRAME_TYPES.handshakeInit, FRAME_TYPES.handshakeFinish]);
-
 /** One support session on the agent. Create, listen, then `start()`. */
 export class AgentSession extends EventEmitter<Events> {
   readonly sessionId = randomBytes(8).toString('hex');
@@ -131,7 +128,7 @@ export class AgentSession extends EventEmitter<Events> {
   private revocations: RevocationList | undefined;
   private connection: RelayConnection | undefined;
   private resumeToken: string | undefined;
-  private handshake: ResponderHandshake | undefined;
+  private handshake: AgentHandshake | undefined;
   private handshakeSas: string | undefined;
   private link: EncryptedLink | undefined;
   private engineer: VerifiedEngineer | undefined;
@@ -140,7 +137,7 @@ export class AgentSession extends EventEmitter<Events> {
   private startedAt: number | undefined;
   private readonly peerLink: SessionPeerLink;
   private services: SessionServices | undefined;
-  private readonly timers = new Map<'handshake' | 'approval' | 'max', NodeJS.Timeout>();
+  private readonly timers = new SessionTimers<'handshake' | 'approval' | 'max'>();
   private readonly abort = new AbortController();
   private endValue: SessionEnd | undefined;
 
@@ -205,7 +202,7 @@ export class AgentSession extends EventEmitter<Events> {
         'There is no session request waiting for a decision.',
       );
     }
-    this.clearTimer('approval');
+    this.timers.clear('approval');
     this.accepted = true;
     await this.audit(
       'session.accepted',
@@ -217,7 +214,7 @@ export class AgentSession extends EventEmitter<Events> {
       ? this.startedAt + this.options.sessionMaxMs
       : undefined;
     if (this.options.sessionMaxMs) {
-      this.setTimer(
+      this.timers.set(
         'max',
         this.options.sessionMaxMs,
         () =>
@@ -421,24 +418,14 @@ export class AgentSession extends EventEmitter<Events> {
   private beginHandshake(): void {
     this.detachLink();
     if (this.stateValue !== 'interrupted' || !this.accepted) this.setState('handshake');
-    const previous = this.engineer;
-    this.handshake = new ResponderHandshake({
+    this.handshake = new AgentHandshake({
       deviceKey: this.options.deviceKey,
-      verifyEngineer: (certificate: unknown): EngineerCertificate => {
-        const verified = verifyCertificate(certificate, this.options.vendor.publicKey, {
-          revocations: this.revocations,
-          now: new Date(this.now()),
-        });
-        if (previous && verified.publicKey !== previous.publicKey) {
-          throw new AssentError(
-            'SESSION_RESUME_REJECTED',
-            'A different engineer key tried to resume the session.',
-          );
-        }
-        return verified;
-      },
+      vendorPublicKey: this.options.vendor.publicKey,
+      revocations: this.revocations,
+      now: this.now(),
+      previousEngineerKey: this.engineer?.publicKey,
     });
-    this.setTimer(
+    this.timers.set(
       'handshake',
       this.options.handshakeTimeoutMs,
       () =>
@@ -452,40 +439,25 @@ export class AgentSession extends EventEmitter<Events> {
     const handshake = this.handshake;
     if (!handshake || this.link) return; // after the handshake, EncryptedLink owns the frames
     try {
-      if (frame.length === 0 || !HANDSHAKE_FRAMES.has(frame[0]!)) {
-        throw new AssentError(
-          'CHANNEL_HANDSHAKE_FAILED',
-          'A frame arrived that is not part of the key exchange.',
-        );
-      }
-      if (frame[0] === FRAME_TYPES.handshakeInit) {
-        void this.connection?.sendFrame(handshake.onInit(frame)).catch(() => undefined);
+      const step = handshake.onFrame(frame);
+      if ('reply' in step) {
+        void this.connection?.sendFrame(step.reply).catch(() => undefined);
         return;
       }
-      const result = handshake.onFinish(frame);
+      const { channel, engineer, sas, version, transcriptHash } = step.done;
       this.handshake = undefined;
-      if (!('certificate' in result.peer)) throw new AssentError('CHANNEL_HANDSHAKE_FAILED');
-      const cert = result.peer.certificate;
-      this.engineer = {
-        name: cert.name,
-        email: cert.email,
-        vendor: cert.vendor,
-        roles: cert.roles,
-        publicKey: cert.publicKey,
-        fingerprint: keyFingerprint(cert.publicKey),
-        serial: cert.serial,
-      };
-      this.handshakeSas = result.sas;
+      this.engineer = engineer;
+      this.handshakeSas = sas;
       void this.audit('session.handshake', {
-        engineer: this.engineer.name,
-        fingerprint: this.engineer.fingerprint,
-        serial: cert.serial,
-        version: result.version,
-        transcript: result.transcriptHash,
+        engineer: engineer.name,
+        fingerprint: engineer.fingerprint,
+        serial: engineer.serial,
+        version,
+        transcript: transcriptHash,
       });
-      const link = new EncryptedLink(this.connection!, result.channel, { now: this.now });
+      const link = new EncryptedLink(this.connection!, channel, { now: this.now });
       this.link = link;
-      this.peerLink.use(link, this.engineer);
+      this.peerLink.use(link, engineer);
       link.on('message', (message) => void this.onMessage(message));
       link.on('end', (end) => void this.onLinkEnd(link, end));
     } catch (error) {
@@ -506,7 +478,7 @@ export class AgentSession extends EventEmitter<Events> {
     if (!link) return;
     switch (message.type) {
       case 'session.hello':
-        this.clearTimer('handshake');
+        this.timers.clear('handshake');
         if (this.accepted) {
           this.setState('active');
           await this.audit('session.resumed', { engineer: this.engineer?.fingerprint });
@@ -621,7 +593,7 @@ export class AgentSession extends EventEmitter<Events> {
     });
     this.setState('awaiting-approval');
     this.link?.send({ type: 'session.pending', decideBy, ...this.pendingFields() });
-    this.setTimer('approval', this.options.approvalTimeoutMs, () => void this.approvalTimedOut());
+    this.timers.set('approval', this.options.approvalTimeoutMs, () => void this.approvalTimedOut());
     this.emit('request', request);
   }
 
@@ -639,7 +611,7 @@ export class AgentSession extends EventEmitter<Events> {
   }
 
   private async refuseWith(code: ErrorCode, message: string): Promise<void> {
-    this.clearTimer('approval');
+    this.timers.clear('approval');
     if (this.link?.isOpen) {
       this.link.send({ type: 'session.refused', code, message });
       await this.link.close();
@@ -685,8 +657,7 @@ export class AgentSession extends EventEmitter<Events> {
     if (this.endValue) return;
     const result: SessionEnd = { ...end, accepted: this.accepted };
     this.endValue = result;
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.timers.clearAll();
     this.services?.close(end.message);
     this.abort.abort(new AssentError('SESSION_ENDED', end.message));
     this.detachLink();
@@ -712,19 +683,6 @@ export class AgentSession extends EventEmitter<Events> {
     if (this.stateValue === state) return;
     this.stateValue = state;
     this.emit('state', state);
-  }
-
-  private setTimer(name: 'handshake' | 'approval' | 'max', ms: number, fire: () => void): void {
-    this.clearTimer(name);
-    const timer = setTimeout(fire, ms);
-    timer.unref();
-    this.timers.set(name, timer);
-  }
-
-  private clearTimer(name: 'handshake' | 'approval' | 'max'): void {
-    const timer = this.timers.get(name);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(name);
   }
 
   /**
