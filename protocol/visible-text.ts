@@ -7,10 +7,11 @@
 
 const INVISIBLE =
   /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u115f\u1160\u3164\uffa0\u27e8\u27e9\ufffc\ufffd]/u;
-/** Grapheme joiner and variation selectors (alternation: a class would combine them). */
-const INVISIBLE_MARK = /\u034f|[\u180b-\u180f]|[\ufe00-\ufe0f]/u;
-/** The Khmer inherent vowels, invisible too; paths show them (command lines keep them as they are). */
-const KHMER_INHERENT = /\u17b4|\u17b5/u;
+/**
+ * Grapheme joiner, variation selectors and the invisible Khmer inherent
+ * vowels (alternation: a class would combine them).
+ */
+const INVISIBLE_MARK = /\u034f|[\u180b-\u180f]|[\ufe00-\ufe0f]|\u17b4|\u17b5/u;
 const COMBINING = /\p{M}/u;
 
 /** The ⟨U+XXXX⟩ form of one character. */
@@ -34,10 +35,7 @@ export function visiblePath(path: string): string {
       const showMarks = segment !== segment.normalize('NFC');
       let out = '';
       for (const ch of segment)
-        out +=
-          isInvisible(ch) || KHMER_INHERENT.test(ch) || (showMarks && COMBINING.test(ch))
-            ? escapedChar(ch)
-            : ch;
+        out += isInvisible(ch) || (showMarks && COMBINING.test(ch)) ? escapedChar(ch) : ch;
       return out;
     })
     .join('/');

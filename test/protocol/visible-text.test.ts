@@ -20,8 +20,8 @@ describe('visible text', () => {
     expect(visibleLine('cafe\u0301')).toBe('cafe\u0301');
   });
 
-  it('shows the Khmer inherent vowels in paths; command lines keep them as they are', () => {
+  it('shows the invisible Khmer inherent vowels in paths and command lines', () => {
     expect(visiblePath('/x\u17b4y')).toBe('/x⟨U+17B4⟩y');
-    expect(visibleLine('x\u17b4y')).toBe('x\u17b4y');
+    expect(visibleLine('x\u17b4y')).toBe('x⟨U+17B4⟩y');
   });
 });
