@@ -24,6 +24,8 @@ import type { SigningKeyPair } from '../../platform/signing';
 import type { PeerLink, VerifiedEngineer } from './peer-link';
 import { reconnectWithBackoff } from '../../platform/reconnect';
 import { SessionPeerLink } from './session-peer-link';
+import type { AuditSink } from '../audit/audit-sink';
+import type { AuditActor, AuditEvent } from '../../protocol/audit';
 import { AgentHandshake } from './agent-handshake';
 import { SessionTimers } from './session-timers';
 
@@ -36,16 +38,6 @@ export type AgentSessionState =
   | 'active'
   | 'interrupted'
   | 'ended';
-
-/** Where audit records go (the real AuditLog satisfies this). */
-export interface AuditSink {
-  append(event: {
-    type: string;
-    sessionId?: string;
-    actor?: string;
-    data: Record<string, unknown>;
-  }): Promise<unknown>;
-}
 
 /** The parts that serve an approved session (consent engine + action router), built by the composer. */
 export interface SessionServices {
@@ -481,7 +473,7 @@ export class AgentSession extends EventEmitter<Events> {
         this.timers.clear('handshake');
         if (this.accepted) {
           this.setState('active');
-          await this.audit('session.resumed', { engineer: this.engineer?.fingerprint });
+          await this.audit('session.resumed', { engineer: this.engineer?.fingerprint ?? null });
           link.send({
             type: 'session.accepted',
             sessionId: this.sessionId,
@@ -689,7 +681,11 @@ export class AgentSession extends EventEmitter<Events> {
    * Appends to the audit log. If the log cannot be written the session ends
    * (fail closed: nothing happens that is not recorded).
    */
-  private async audit(type: string, data: Record<string, unknown>, actor = 'agent'): Promise<void> {
+  private async audit(
+    type: string,
+    data: AuditEvent['data'],
+    actor: AuditActor = 'agent',
+  ): Promise<void> {
     try {
       await this.options.audit.append({ type, sessionId: this.sessionId, actor, data });
     } catch (error) {
