@@ -1,10 +1,10 @@
 // `assent-engineer`: the vendor side's command line — vendor admin (keys,
 // credentials, revocations), engineer login, and the interactive session.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { AssentError, isAssentError } from '../../protocol/errors';
 import { ROLES, type Role } from '../../protocol/identity';
 import { engineerHome, vendorHome } from '../../platform/app-dirs';
+import { parseCommandLine } from '../../platform/cli-options';
 import { keyFingerprint } from '../../platform/signing';
 import { loadCredential, login } from '../identity/engineer-credential';
 import {
@@ -52,37 +52,30 @@ export async function main(argv: string[]): Promise<number> {
   const err = (line: string): void => void process.stderr.write(`assent-engineer: ${line}\n`);
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: false,
-      options: {
-        home: { type: 'string' },
-        'vendor-home': { type: 'string' },
-        vendor: { type: 'string' },
-        name: { type: 'string' },
-        email: { type: 'string' },
-        roles: { type: 'string' },
-        days: { type: 'string' },
-        relay: { type: 'string' },
-        reason: { type: 'string' },
-        ticket: { type: 'string' },
-        ca: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    parsed = parseCommandLine(argv, {
+      home: { type: 'string' },
+      'vendor-home': { type: 'string' },
+      vendor: { type: 'string' },
+      name: { type: 'string' },
+      email: { type: 'string' },
+      roles: { type: 'string' },
+      days: { type: 'string' },
+      relay: { type: 'string' },
+      reason: { type: 'string' },
+      ticket: { type: 'string' },
+      ca: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     });
   } catch (error) {
     err((error as Error).message);
     return 2;
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  const str = (name: string): string | undefined =>
-    typeof values[name] === 'string' ? (values[name] as string) : undefined;
+  const { str } = parsed;
   const [command, sub, ...args] = parsed.positionals;
-  if (values.help || !command) {
+  if (parsed.flag('help') || !command) {
     out(HELP);
-    return command || values.help ? 0 : 2;
+    return command || parsed.flag('help') ? 0 : 2;
   }
   const home = engineerHome(str('home'));
   const vHome = vendorHome(str('vendor-home'));

@@ -1,9 +1,9 @@
 // `assent-agent`: the headless agent and its admin commands (issue 2).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { AssentError, isAssentError } from '../../protocol/errors';
 import { agentDataDir } from '../../platform/app-dirs';
+import { parseCommandLine } from '../../platform/cli-options';
 import { readJsonFile } from '../../platform/json-file';
 import { keyFingerprint } from '../../platform/signing';
 import { z } from 'zod';
@@ -63,30 +63,23 @@ export async function main(argv: string[]): Promise<number> {
   const rest = first && !first.startsWith('-') ? argv.slice(1) : argv;
   let parsed;
   try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: false,
-      options: {
-        data: { type: 'string' },
-        relay: { type: 'string' },
-        ticket: { type: 'string' },
-        description: { type: 'string' },
-        since: { type: 'string' },
-        tried: { type: 'string' },
-        ca: { type: 'string' },
-        headless: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    parsed = parseCommandLine(rest, {
+      data: { type: 'string' },
+      relay: { type: 'string' },
+      ticket: { type: 'string' },
+      description: { type: 'string' },
+      since: { type: 'string' },
+      tried: { type: 'string' },
+      ca: { type: 'string' },
+      headless: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     });
   } catch (error) {
     err((error as Error).message);
     return 2;
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  const str = (name: string): string | undefined =>
-    typeof values[name] === 'string' ? (values[name] as string) : undefined;
-  if (values.help) {
+  const { str } = parsed;
+  if (parsed.flag('help')) {
     out(HELP);
     return 0;
   }
