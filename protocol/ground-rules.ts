@@ -193,3 +193,34 @@ export function customerSignedPayload(
     fingerprint: countersignature.fingerprint,
   };
 }
+
+/** What differs between ground rules that confine the engineer to one folder. */
+export type FolderRulesOptions = Pick<GroundRules, 'title' | 'vendor' | 'customer'> &
+  Partial<Omit<GroundRules, 'kind' | 'v'>>;
+
+/**
+ * Ground rules that let the engineer read and change one folder, with a
+ * supervised terminal, no fixes, no standing consents and recorded
+ * terminals; `options` override any field (the local trial, tests, benches).
+ */
+export function folderRules(folder: string, options: FolderRulesOptions): GroundRules {
+  return {
+    kind: 'assent-ground-rules',
+    v: 1,
+    revision: 1,
+    readableRoots: [folder],
+    writableRoots: [folder],
+    deniedGlobs: [],
+    maxReadBytes: 100 * 1024 * 1024,
+    maxWriteBytes: 10 * 1024 * 1024,
+    terminal: 'supervised',
+    interactiveMinutes: 15,
+    fixSigners: [],
+    sessionMaxMinutes: 120,
+    standingConsents: [],
+    consentTimeoutSeconds: 120,
+    recordSessions: true,
+    requireTerminalRecording: true,
+    ...options,
+  };
+}

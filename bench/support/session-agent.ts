@@ -16,7 +16,7 @@ import type { AgentSession } from '../../main/session/agent-session';
 import type { PeerLink } from '../../main/session/peer-link';
 import { deleteSecret, profileIdFor } from '../../platform/keychain';
 import { importPrivateKey } from '../../platform/signing';
-import type { GroundRules } from '../../protocol/ground-rules';
+import { folderRules, type GroundRules } from '../../protocol/ground-rules';
 import type { VendorPublicKey } from '../../protocol/identity';
 import { report, serveCommands } from './bench-child';
 
@@ -35,27 +35,16 @@ const SOURCE_BUFFERS = 4;
 const SOURCE_CHUNK_BYTES = 1024 * 1024;
 
 function benchRules(setup: SessionAgentSetup): GroundRules {
-  return {
-    kind: 'assent-ground-rules',
-    v: 1,
+  return folderRules(setup.customerDir, {
     title: 'Acme support for Example Corp (benchmark)',
     vendor: setup.vendor.vendor,
     customer: 'Example Corp',
-    revision: 1,
-    readableRoots: [setup.customerDir],
-    writableRoots: [setup.customerDir],
-    deniedGlobs: [],
     maxReadBytes: 2 * 1024 * 1024 * 1024,
     maxWriteBytes: 1024 * 1024 * 1024,
-    terminal: 'supervised',
-    interactiveMinutes: 15,
-    fixSigners: [],
     sessionMaxMinutes: 240,
-    standingConsents: [],
-    consentTimeoutSeconds: 120,
     recordSessions: false,
     requireTerminalRecording: false,
-  };
+  });
 }
 
 /** Entry point: sets the agent up, then serves the parent's commands until `quit`. */

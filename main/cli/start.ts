@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAssentError } from '../../protocol/errors';
+import { folderRules } from '../../protocol/ground-rules';
 import { agentDataDir } from '../../platform/app-dirs';
 import { loadTrustedVendor, parseVendorKey, trustVendor } from '../identity/vendor-trust';
 import { configuredRelayUrl, main as agentMain } from './agent-cli';
@@ -46,31 +47,6 @@ function run(name: string, args: string[], input?: string): string {
   if (result.status !== 0)
     throw new Error(`${name} ${args.join(' ')} failed: ${result.stderr.trim()}`);
   return result.stdout;
-}
-
-/** Trial ground rules: the engineer may read and change only the trial folder; the terminal is supervised. */
-function trialRules(folder: string): Record<string, unknown> {
-  return {
-    kind: 'assent-ground-rules',
-    v: 1,
-    title: 'Local trial',
-    vendor: 'Local trial vendor',
-    customer: 'This machine',
-    revision: 1,
-    readableRoots: [folder],
-    writableRoots: [folder],
-    deniedGlobs: [],
-    maxReadBytes: 100 * 1024 * 1024,
-    maxWriteBytes: 10 * 1024 * 1024,
-    terminal: 'supervised',
-    interactiveMinutes: 15,
-    fixSigners: [],
-    sessionMaxMinutes: 120,
-    standingConsents: [],
-    consentTimeoutSeconds: 120,
-    recordSessions: true,
-    requireTerminalRecording: true,
-  };
 }
 
 /**
@@ -119,7 +95,19 @@ async function setUpLocalTrial(dataDir: string, out: (line: string) => void): Pr
     join(folder, 'example.log'),
     'The engineer may read and change files in this folder, with your approval for each action.\n',
   );
-  writeFileSync(join(trial, 'rules.json'), JSON.stringify(trialRules(folder), null, 2));
+  writeFileSync(
+    join(trial, 'rules.json'),
+    JSON.stringify(
+      // The engineer may read and change only the trial folder; the terminal is supervised.
+      folderRules(folder, {
+        title: 'Local trial',
+        vendor: 'Local trial vendor',
+        customer: 'This machine',
+      }),
+      null,
+      2,
+    ),
+  );
   run('assent-engineer', [
     'rules',
     'sign',

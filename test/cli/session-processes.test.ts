@@ -5,34 +5,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { folderRules } from '../../protocol/ground-rules';
 import { BinProcess, runBin } from '../support/cli-process';
 
 const running: BinProcess[] = [];
 
-/** Ground rules that let the engineer read and change one folder, with a supervised terminal. */
-function rulesFor(folder: string) {
-  return {
-    kind: 'assent-ground-rules',
-    v: 1,
-    title: 'Acme support for Example Corp',
-    vendor: 'Acme Support',
-    customer: 'Example Corp',
-    revision: 1,
-    readableRoots: [folder],
-    writableRoots: [folder],
-    deniedGlobs: [],
-    maxReadBytes: 1048576,
-    maxWriteBytes: 1048576,
-    terminal: 'supervised',
-    interactiveMinutes: 15,
-    fixSigners: [],
-    sessionMaxMinutes: 60,
-    standingConsents: [],
-    consentTimeoutSeconds: 120,
-    recordSessions: true,
-    requireTerminalRecording: true,
-  };
-}
 let root: string | undefined;
 afterEach(() => {
   for (const process of running.splice(0)) process.kill();
@@ -94,7 +71,19 @@ describe('bins as separate processes', { timeout: 180_000 }, () => {
     const customer = join(root, 'customer');
     mkdirSync(customer, { recursive: true });
     writeFileSync(join(customer, 'app.log'), 'line 1\nline 2\n');
-    writeFileSync(join(root, 'rules.json'), JSON.stringify(rulesFor(customer)));
+    writeFileSync(
+      join(root, 'rules.json'),
+      JSON.stringify(
+        folderRules(customer, {
+          title: 'Acme support for Example Corp',
+          vendor: 'Acme Support',
+          customer: 'Example Corp',
+          maxReadBytes: 1048576,
+          maxWriteBytes: 1048576,
+          sessionMaxMinutes: 60,
+        }),
+      ),
+    );
     const signed = runBin('assent-engineer', [
       'rules',
       'sign',

@@ -11,7 +11,7 @@ import type { AgentSessionServices } from '../../main/session-services';
 import { countersignRules } from '../../main/rules/rules-signing';
 import { installRulesInForce } from '../../main/rules/rules-store';
 import { signRulesProposal } from '../../console/rules/rules-signing';
-import type { GroundRules } from '../../protocol/ground-rules';
+import { folderRules, type GroundRules } from '../../protocol/ground-rules';
 import { EngineerSession, type EngineerSessionOptions } from '../../console/engineer-session';
 import { issueCertificate, signRevocationList } from '../../platform/credentials';
 import { writeJsonFileAtomic } from '../../platform/json-file';
@@ -124,28 +124,15 @@ export class SessionHarness {
 
   /** The default rules of the harness with `overrides`, vendor-signed and countersigned. */
   rulesDocument(overrides: Partial<GroundRules> = {}): GroundRules {
-    return {
-      kind: 'assent-ground-rules',
-      v: 1,
+    return folderRules(this.customerDir, {
       title: 'Acme support for Example Corp (test)',
       vendor: 'Acme Support',
       customer: 'Example Corp',
-      revision: 1,
-      readableRoots: [this.customerDir],
-      writableRoots: [this.customerDir],
-      deniedGlobs: [],
       maxReadBytes: 2 * 1024 * 1024 * 1024,
       maxWriteBytes: 1024 * 1024 * 1024,
-      terminal: 'supervised',
-      interactiveMinutes: 15,
-      fixSigners: [],
       sessionMaxMinutes: 240,
-      standingConsents: [],
-      consentTimeoutSeconds: 120,
-      recordSessions: true,
-      requireTerminalRecording: true,
       ...overrides,
-    };
+    });
   }
 
   /** Signs (as the vendor), countersigns (with the device key) and installs ground rules. */
