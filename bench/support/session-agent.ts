@@ -1,9 +1,11 @@
-// The agent side of bench/session.ts, in its own process:
+// The agent side of bench/session.ts and bench/files.ts, in its own process:
 // `node bin/run-ts.js bench/support/session-agent.ts <setup.json>`.
 // A real agent (device key in the keychain, pinned vendor, countersigned
 // ground rules, audit log) whose sessions are accepted as soon as they are
-// requested (no human delay), which echoes the engineer's chat, and which
-// sinks or sources bulk streams on command. Commands arrive over IPC
+// requested (no human delay), which echoes the engineer's chat, sinks or
+// sources bulk streams on command, and (files) answers consent prompts as an
+// approver would: "allow similar for this session" under the customer
+// folder, through the consent engine. Commands arrive over IPC
 // (bench/support/bench-child.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { Agent } from '../../main/agent';
 import { trustVendor } from '../../main/identity/vendor-trust';
 import { countersignRules } from '../../main/rules/rules-signing';
 import { installRulesInForce } from '../../main/rules/rules-store';
+import type { ConsentPrompt } from '../../main/consent/consent-engine';
 import type { AgentSession } from '../../main/session/agent-session';
 import type { PeerLink } from '../../main/session/peer-link';
 import { deleteSecret, profileIdFor } from '../../platform/keychain';
@@ -28,6 +31,8 @@ export interface SessionAgentSetup {
   vendor: VendorPublicKey;
   /** The throwaway vendor key (exportPrivateKey form), to sign the bench's ground rules. */
   vendorPrivateKey: string;
+  /** How long a dropped session may resume (default: the agent's). */
+  resumeGraceMs?: number;
 }
 
 /** Distinct source buffers cycled through when the agent sends (not one hot buffer). */
@@ -40,7 +45,7 @@ function benchRules(setup: SessionAgentSetup): GroundRules {
     vendor: setup.vendor.vendor,
     customer: 'Example Corp',
     maxReadBytes: 2 * 1024 * 1024 * 1024,
-    maxWriteBytes: 1024 * 1024 * 1024,
+    maxWriteBytes: 2 * 1024 * 1024 * 1024,
     sessionMaxMinutes: 240,
     recordSessions: false,
     requireTerminalRecording: false,
@@ -52,7 +57,11 @@ export async function main(argv: string[]): Promise<number> {
   const setup = JSON.parse(readFileSync(argv[0]!, 'utf8')) as SessionAgentSetup;
   mkdirSync(setup.customerDir, { recursive: true });
   trustVendor(setup.dataDir, setup.vendor);
-  const agent = await Agent.open({ dataDir: setup.dataDir, relayUrl: setup.relayUrl });
+  const agent = await Agent.open({
+    dataDir: setup.dataDir,
+    relayUrl: setup.relayUrl,
+    ...(setup.resumeGraceMs ? { resumeGraceMs: setup.resumeGraceMs } : {}),
+  });
   const trust = {
     vendorPublicKey: setup.vendor.publicKey,
     devicePublicKey: agent.deviceKey.publicKey,
@@ -69,14 +78,36 @@ export async function main(argv: string[]): Promise<number> {
   let session: AgentSession | undefined;
   let link: PeerLink | undefined;
 
-  /** A session of the real Agent, keeping hold of the PeerLink its services get. */
-  const createSession = (): Promise<AgentSession> =>
+  /**
+   * A session of the real Agent, keeping hold of the PeerLink its services
+   * get. With `allowSimilarUnder`, each consent prompt is answered as the
+   * approver would: allow this kind of action under that folder for the rest
+   * of the session (a scoped session grant, decided by the consent engine).
+   */
+  const createSession = (allowSimilarUnder: string | undefined): Promise<AgentSession> =>
     agent.createSession(
       { ticket: 'BENCH-1' },
       {
         observeLink: (peerLink) => {
           link = peerLink;
           return peerLink;
+        },
+        onServices: ({ engine }) => {
+          if (allowSimilarUnder === undefined) return;
+          engine.on('prompt', (prompt: ConsentPrompt) =>
+            // Answered after the prompt was shown, as a person's click would be.
+            setImmediate(() => {
+              engine.decide(
+                prompt.id,
+                {
+                  how: 'allow-session',
+                  scope: { kind: prompt.preview.kind, pathPrefix: allowSimilarUnder },
+                },
+                { approver: 'bench approver' },
+              );
+              report({ ev: 'allowed-similar', kind: prompt.preview.kind });
+            }),
+          );
         },
       },
     );
@@ -89,7 +120,8 @@ export async function main(argv: string[]): Promise<number> {
   await serveCommands(async (command) => {
     switch (command.op) {
       case 'session': {
-        const current = await createSession();
+        const under = command['allowSimilarUnder'];
+        const current = await createSession(typeof under === 'string' ? under : undefined);
         session = current;
         link = undefined;
         const started = performance.now();
