@@ -3,24 +3,41 @@
 //  1. Keystroke echo round trip: engineer console -> relay on 127.0.0.1 ->
 //     agent -> pty -> back, p50/p99, against `ssh -tt` to a throwaway sshd
 //     (bench/openssh.ts). Both run `cat > /dev/null` in the remote pty, so the
-//     echo is the pty line discipline's on both sides.
+//     echo is the pty line discipline's on both sides. Same keystrokes, same
+//     pacing, timed the same way (write to the first sight of the byte).
 //     Targets: p50 no worse than OpenSSH's, p99 under 5 ms.
-//  2. Throughput of `cat` of a large file through the pty, against `ssh -tt`.
-//     Target: at least OpenSSH's.
-// The agent keeps its device key in the OS keychain; without a session bus
-// this re-runs itself under dbus-run-session with a throwaway gnome-keyring,
-// as bin/run-tests.js does.
+//  2. Throughput of `cat` of a large file through the pty, against `ssh -tt`:
+//     in both, an interactive shell already runs in the pty (echo off), the
+//     bench writes `cat <file>; echo <mark>` and times from that write until
+//     the mark arrives. Target: at least OpenSSH's.
+// Relay (bin/assent-relay.js), agent (bench/support/terminal-agent.ts) and
+// engineer console (this process) run as three processes, as in real use
+// (ssh and sshd are separate processes too). The agent runs with the ground
+// rules' defaults for a terminal: recorded (asciicast, fail closed), audited,
+// and mirrored to the approver (the headless UI's mirror, into a sink).
+// Echo blocks and cat rounds of the two sides are interleaved, so drift on
+// the shared machine hits both alike. Targets are printed as PASS/MISS.
 //
-//   node bin/run-ts.js bench/terminal.ts
-import { spawnSync, type ChildProcess } from 'node:child_process';
+//   node bin/run-ts.js bench/terminal.ts   (ASSENT_BENCH_TERMINAL_RECORD=0: without recording)
+import { type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EngineerSession } from '../console/engineer-session';
 import { openShell, type RemoteShell } from '../console/terminal/terminal-client';
-import { SessionHarness } from '../test/support/session-harness';
+import { issueCertificate } from '../platform/credentials';
+import { exportPrivateKey, generateSigningKeyPair } from '../platform/signing';
+import type { VendorPublicKey } from '../protocol/identity';
 import { startOpenSsh } from './openssh';
+import { BenchChild } from './support/bench-child';
+import { hasPrivateKeyring, runUnderPrivateKeyring } from './support/keyring';
+import { startRelayProcess } from './support/relay-process';
+import { latencyLine, mbps, ms, ratio, spread, verdict } from './support/stats';
+import type { TerminalAgentSetup } from './support/terminal-agent';
 
 const KEYSTROKES = 1000;
+/** The keystrokes of each side are measured in this many blocks, alternating sides. */
+const ECHO_BLOCKS = 5;
 /**
  * One keystroke per 10 ms on both sides: a very fast typist, and under the
  * session's message rate limit (MESSAGE_RATE_PER_SECOND), which a burst of
@@ -28,195 +45,244 @@ const KEYSTROKES = 1000;
  */
 const KEYSTROKE_INTERVAL_MS = 10;
 const WARMUP = 50;
+/** Keystrokes before an (untimed) Enter: canonical mode buffers the line. */
+const LINE_LENGTH = 200;
 const FILE_BYTES = 64 * 1024 * 1024;
-const END_MARK = 'assent-bench-end';
+const CAT_ROUNDS = 3;
+const RECORD = process.env['ASSENT_BENCH_TERMINAL_RECORD'] !== '0';
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+/** One side of the comparison: a pty on the far end, keystrokes in, output out. */
+interface Pty {
+  write(text: string): void;
+  /** Receives every output chunk (replacing the previous listener); null stops. */
+  listen(listener: ((chunk: Buffer) => void) | null): void;
+  close(): Promise<void>;
 }
 
-/** Measures echo round trips: `send(char)` then wait until `char` comes back. */
-async function echoRoundTrips(
-  send: (text: string) => void,
-  onOutput: (listener: ((text: string) => void) | null) => void,
-): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < WARMUP + KEYSTROKES; i++) {
-    if (i % 200 === 199) {
-      // Keep the line short (canonical mode buffers it); Enter is not timed.
-      await new Promise<void>((resolve) => {
-        onOutput((t) => t.includes('\n') && resolve());
-        send('\r');
-      });
-    }
-    if (process.env['BENCH_DEBUG'] && i % 100 === 0) stage(`keystroke ${i}`);
-    const ch = String.fromCharCode(97 + (i % 26));
-    const t0 = performance.now();
-    await new Promise<void>((resolve) => {
-      onOutput((t) => t.includes(ch) && resolve());
-      send(ch);
-    });
-    const elapsed = performance.now() - t0;
-    if (i >= WARMUP) times.push(elapsed);
-    if (elapsed < KEYSTROKE_INTERVAL_MS)
-      await new Promise((r) => setTimeout(r, KEYSTROKE_INTERVAL_MS - elapsed));
-  }
-  onOutput(null);
-  return times.sort((a, b) => a - b);
-}
-
-/** Waits until the accumulated output contains `mark`; returns total bytes seen. */
-function waitForMark(
-  subscribe: (listener: (chunk: Buffer) => void) => void,
-  mark: string,
-): Promise<number> {
+/** Waits until the output contains `mark`; resolves with the bytes seen until then. */
+function waitForMark(pty: Pty, mark: string): Promise<number> {
   return new Promise((resolve) => {
     let bytes = 0;
     let tail = '';
-    subscribe((chunk) => {
+    pty.listen((chunk) => {
       bytes += chunk.length;
       tail = (tail + chunk.toString('latin1')).slice(-4096);
-      if (tail.includes(mark)) resolve(bytes);
+      if (tail.includes(mark)) {
+        pty.listen(null);
+        resolve(bytes);
+      }
     });
   });
 }
 
-async function assentFigures(file: string) {
-  const harness = await SessionHarness.start({
-    rules: {
-      terminal: 'interactive',
-      readableRoots: [dirname(file)],
-      recordSessions: false,
-      requireTerminalRecording: false,
+/** `echo <prefix>-N` with N computed by the shell, so the mark never appears in the echoed command. */
+function markCommand(prefix: string, n: number): { command: string; mark: string } {
+  return { command: `echo ${prefix}-$((${n}+0))`, mark: `${prefix}-${n}` };
+}
+
+/** Measures `count` echo round trips: write one character, wait until it comes back. */
+async function echoRoundTrips(pty: Pty, count: number, warmup: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < warmup + count; i++) {
+    if (i % LINE_LENGTH === LINE_LENGTH - 1) {
+      await new Promise<void>((resolve) => {
+        pty.listen((c) => c.includes(0x0a) && resolve());
+        pty.write('\r');
+      });
+    }
+    const byte = 97 + (i % 26);
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      pty.listen((c) => c.includes(byte) && resolve());
+      pty.write(String.fromCharCode(byte));
+    });
+    const elapsed = performance.now() - t0;
+    if (i >= warmup) times.push(elapsed);
+    if (elapsed < KEYSTROKE_INTERVAL_MS)
+      await new Promise((r) => setTimeout(r, KEYSTROKE_INTERVAL_MS - elapsed));
+  }
+  pty.listen(null);
+  return times;
+}
+
+/** Bytes per second of `cat file` in the pty, from writing the command to seeing the mark after it. */
+async function catThroughput(pty: Pty, file: string, round: number): Promise<number> {
+  const { command, mark } = markCommand('assent-bench-end', round);
+  const t0 = performance.now();
+  const done = waitForMark(pty, mark);
+  pty.write(`cat ${file}; ${command}\r`);
+  const bytes = await done;
+  return bytes / ((performance.now() - t0) / 1000);
+}
+
+/** Starts `startup` in a pty (echo on: `cat > /dev/null`; echo off: an interactive shell). */
+async function ready(pty: Pty, startup: string): Promise<Pty> {
+  const { command, mark } = markCommand('ready', 42);
+  const seen = waitForMark(pty, mark);
+  pty.write(`${command}; ${startup}\r`);
+  await seen;
+  return pty;
+}
+
+/** An interactive window on the agent, through the relay. */
+async function assentPty(engineer: EngineerSession): Promise<Pty> {
+  let listener: ((chunk: Buffer) => void) | null = null;
+  const shell: RemoteShell = await openShell(engineer.link, {
+    cols: 200,
+    rows: 50,
+    onOutput: (bytes) => listener?.(bytes),
+  });
+  return {
+    write: (text) => shell.write(text),
+    listen: (l) => (listener = l),
+    close: async () => {
+      shell.close();
+      await shell.done.catch(() => undefined);
     },
-  });
-  try {
-    const { engineer } = await harness.approvedSession({
-      onServices: (services) =>
-        services.engine.on('prompt', (p: { id: string }) =>
-          services.engine.decide(p.id, { how: 'allow-once' }, { approver: 'bench' }),
-        ),
-    });
-    let listener: ((chunk: Buffer) => void) | null = null;
-    const shell: RemoteShell = await openShell(engineer.link, {
-      cols: 200,
-      rows: 50,
-      onOutput: (bytes) => listener?.(bytes),
-    });
-    stage('assent: shell open');
-    const ready = waitForMark((l) => (listener = l), 'ready-42');
-    shell.write('echo ready-$((6*7)); exec cat > /dev/null\r');
-    await ready;
-    const echo = await echoRoundTrips(
-      (t) => shell.write(t),
-      (l) => (listener = l ? (c) => l(c.toString('latin1')) : null),
-    );
-    shell.close();
-    await shell.done.catch(() => undefined);
-    stage('assent: echo measured');
-    // Throughput: a second window runs cat of the file.
-    let out: ((chunk: Buffer) => void) | null = null;
-    const second = await openShell(engineer.link, {
-      cols: 200,
-      rows: 50,
-      onOutput: (b) => out?.(b),
-    });
-    const started = waitForMark((l) => (out = l), 'go-7');
-    second.write(`stty -echo; echo go-$((3+4))\r`);
-    await started;
-    const t0 = performance.now();
-    const done = waitForMark((l) => (out = l), END_MARK);
-    second.write(`cat ${file}; echo ${END_MARK}\r`);
-    const bytes = await done;
-    const seconds = (performance.now() - t0) / 1000;
-    stage('assent: cat measured');
-    second.close();
-    await second.done.catch(() => undefined);
-    await engineer.endSession();
-    return { echo, throughput: bytes / seconds };
-  } finally {
-    await harness.close();
-  }
+  };
 }
 
-async function sshFigures(file: string) {
-  const sshd = await startOpenSsh();
-  try {
-    const child: ChildProcess = sshd.ssh(['-tt'], 'echo ready-$((6*7)); exec cat > /dev/null');
-    let listener: ((chunk: Buffer) => void) | null = null;
-    child.stdout!.on('data', (c: Buffer) => listener?.(c));
-    await waitForMark((l) => (listener = l), 'ready-42');
-    const echo = await echoRoundTrips(
-      (t) => child.stdin!.write(t),
-      (l) => (listener = l ? (c) => l(c.toString('latin1')) : null),
-    );
-    child.kill();
-    const t0 = performance.now();
-    const cat = sshd.ssh(['-tt'], `cat ${file}; echo ${END_MARK}`);
-    let bytes = 0;
-    cat.stdout!.on('data', (c: Buffer) => (bytes += c.length));
-    await new Promise((r) => cat.once('exit', r));
-    const seconds = (performance.now() - t0) / 1000;
-    return { echo, throughput: bytes / seconds };
-  } finally {
-    await sshd.close();
-  }
+/** `ssh -tt` running the user's shell interactively, as the agent's window does. */
+function sshPty(ssh: (options: readonly string[], command: string) => ChildProcess): Pty {
+  const child = ssh(['-tt'], 'exec "${SHELL:-/bin/bash}" -i');
+  let listener: ((chunk: Buffer) => void) | null = null;
+  child.stdout!.on('data', (c: Buffer) => listener?.(c));
+  const exited = new Promise((r) => child.once('exit', r));
+  return {
+    write: (text) => child.stdin!.write(text),
+    listen: (l) => (listener = l),
+    close: async () => {
+      child.kill();
+      await exited;
+    },
+  };
 }
 
 /** Progress on stderr (the figures go to stdout). */
 const stage = (text: string): void => void process.stderr.write(`terminal bench: ${text}\n`);
 
-const ms = (v: number): string => `${v.toFixed(3)} ms`;
-const mbs = (v: number): string => `${(v / 1e6).toFixed(1)} MB/s`;
-
 async function measure(): Promise<void> {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'assent-bench-term-')));
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'assent-bench-term-')));
+  const vendorKey = generateSigningKeyPair();
+  const vendor: VendorPublicKey = {
+    kind: 'assent-vendor-key',
+    v: 1,
+    vendor: 'Acme Support',
+    publicKey: vendorKey.publicKey,
+  };
+  writeFileSync(join(root, 'vendor.pub'), JSON.stringify(vendor));
+  const engineerKey = generateSigningKeyPair();
+  const certificate = issueCertificate(vendorKey.privateKey, {
+    vendor: 'Acme Support',
+    name: 'Bench Engineer',
+    email: 'bench@acme.example',
+    roles: ['engineer'],
+    publicKey: engineerKey.publicKey,
+    days: 1,
+  });
+  const customerDir = join(root, 'customer');
+  mkdirSync(customerDir);
+  const file = join(customerDir, 'big.txt');
+  const line = 'assent terminal benchmark line: 0123456789abcdefghijklmnopqrstuvwxyz\n';
+  writeFileSync(file, line.repeat(Math.ceil(FILE_BYTES / line.length)));
+  const cleanups: Array<() => Promise<void>> = [];
   try {
-    const shellRoot = join(dir, 'root');
-    mkdirSync(shellRoot);
-    const file = join(shellRoot, 'big.txt');
-    const line = 'assent terminal benchmark line: 0123456789abcdefghijklmnopqrstuvwxyz\n';
-    writeFileSync(file, line.repeat(Math.ceil(FILE_BYTES / line.length)));
-    stage('ssh');
-    const ssh = await sshFigures(file);
-    stage('assent');
-    const assent = await assentFigures(file);
-    const row = (name: string, f: { echo: number[]; throughput: number }) =>
-      `${name.padEnd(22)} echo p50 ${ms(percentile(f.echo, 50))}  p99 ${ms(percentile(f.echo, 99))}  cat ${mbs(f.throughput)}`;
-    console.log(
-      `terminal: ${KEYSTROKES} keystrokes, cat of ${FILE_BYTES / 1024 / 1024} MiB through a pty`,
-    );
-    console.log(row('ssh -tt (loopback)', ssh));
-    console.log(row('assent via relay', assent));
-    const p50 = percentile(assent.echo, 50) / percentile(ssh.echo, 50);
-    const p99 = percentile(assent.echo, 99);
-    console.log(
-      `ratios: echo p50 assent/ssh ${p50.toFixed(2)} (target <= 1), echo p99 ${ms(p99)} (target < 5 ms), ` +
-        `cat throughput assent/ssh ${(assent.throughput / ssh.throughput).toFixed(2)} (target >= 1)`,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Runs the benchmark (under a private session bus and keyring when none is set up). */
-export async function run(): Promise<void> {
-  if (process.env['ASSENT_TEST_KEYRING'] === '1') return measure();
-  const home = mkdtempSync(join(tmpdir(), 'assent-bench-keyring-'));
-  try {
-    const script = `printf '%s' assent-bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
-exec node bin/run-ts.js bench/terminal.ts`;
-    const result = spawnSync('dbus-run-session', ['--', 'sh', '-c', script], {
-      stdio: 'inherit',
-      env: { ...process.env, XDG_DATA_HOME: join(home, 'data'), ASSENT_TEST_KEYRING: '1' },
+    const sshd = await startOpenSsh();
+    cleanups.push(() => sshd.close());
+    const relay = await startRelayProcess(join(root, 'relay'), join(root, 'vendor.pub'));
+    cleanups.push(() => relay.stop());
+    const setupFile = join(root, 'agent-setup.json');
+    const agentSetup: TerminalAgentSetup = {
+      relayUrl: relay.url,
+      dataDir: join(root, 'agent'),
+      customerDir,
+      vendor,
+      vendorPrivateKey: exportPrivateKey(vendorKey.privateKey),
+      record: RECORD,
+    };
+    writeFileSync(setupFile, JSON.stringify(agentSetup), { mode: 0o600 });
+    const agent = BenchChild.start('bench/support/terminal-agent.ts', [setupFile]);
+    cleanups.push(() => agent.stop(15_000));
+    agent.send({ op: 'session' });
+    const engineer = await EngineerSession.connect({
+      relayUrl: relay.url,
+      code: (await agent.next('code'))['code'] as string,
+      certificate,
+      signingKey: engineerKey,
+      reason: 'Benchmark',
     });
-    if (result.status !== 0) throw new Error(`bench/terminal.ts failed (${result.status})`);
+    cleanups.push(() => engineer.endSession('benchmark over'));
+    await engineer.waitForApproval();
+    const loadBefore = loadavg()[0]!;
+
+    stage('echo');
+    const echoShells = {
+      ssh: await ready(sshPty(sshd.ssh), 'exec cat > /dev/null'),
+      assent: await ready(await assentPty(engineer), 'exec cat > /dev/null'),
+    };
+    const echo = { ssh: [] as number[], assent: [] as number[] };
+    const perBlock = KEYSTROKES / ECHO_BLOCKS;
+    for (let block = 0; block < ECHO_BLOCKS; block++) {
+      const warmup = block === 0 ? WARMUP : 0;
+      echo.ssh.push(...(await echoRoundTrips(echoShells.ssh, perBlock, warmup)));
+      echo.assent.push(...(await echoRoundTrips(echoShells.assent, perBlock, warmup)));
+    }
+    await echoShells.ssh.close();
+    await echoShells.assent.close();
+
+    stage('cat');
+    const catShells = {
+      ssh: await ready(sshPty(sshd.ssh), 'stty -echo'),
+      assent: await ready(await assentPty(engineer), 'stty -echo'),
+    };
+    const cat = { ssh: [] as number[], assent: [] as number[] };
+    for (let round = 0; round < CAT_ROUNDS; round++) {
+      cat.ssh.push(await catThroughput(catShells.ssh, file, round));
+      cat.assent.push(await catThroughput(catShells.assent, file, round));
+    }
+    await catShells.ssh.close();
+    await catShells.assent.close();
+
+    const sshEcho = spread(echo.ssh);
+    const assentEcho = spread(echo.assent);
+    const sshCat = spread(cat.ssh).p50;
+    const assentCat = spread(cat.assent).p50;
+    console.log(
+      `terminal: relay, agent and engineer in 3 processes; ${KEYSTROKES} keystrokes (one per ` +
+        `${KEYSTROKE_INTERVAL_MS} ms, ${ECHO_BLOCKS} interleaved blocks), cat of ` +
+        `${FILE_BYTES / 1024 / 1024} MiB (${CAT_ROUNDS} interleaved rounds, median); ` +
+        `recording ${RECORD ? 'on' : 'off'}; load average ${loadBefore.toFixed(1)} → ` +
+        `${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
+    );
+    console.log(`  ssh -tt echo (${sshd.defaultCipher()})  ${latencyLine(sshEcho)}`);
+    console.log(`  assent echo via relay        ${latencyLine(assentEcho)}`);
+    console.log(`  ssh -tt cat                  ${cat.ssh.map(mbps).join(', ')}`);
+    console.log(`  assent cat via relay         ${cat.assent.map(mbps).join(', ')}`);
+    console.log('ratios:');
+    const target = (met: boolean, text: string): void => console.log(`  ${verdict(met)} ${text}`);
+    target(
+      assentEcho.p50 <= sshEcho.p50,
+      `echo p50 assent/ssh ${ratio(assentEcho.p50 / sshEcho.p50)} (target ≤ 1×)`,
+    );
+    target(assentEcho.p99 < 5, `echo p99 ${ms(assentEcho.p99)} (target < 5 ms)`);
+    target(
+      assentCat >= sshCat,
+      `cat throughput assent/ssh ${ratio(assentCat / sshCat)} (${mbps(assentCat)} vs ${mbps(sshCat)}; target ≥ 1×)`,
+    );
   } finally {
-    rmSync(home, { recursive: true, force: true });
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
   }
 }
 
-/** `node bin/run-ts.js bench/terminal.ts` */
+/** Runs the benchmark (re-run under a private session bus and keyring when none is set up). */
+export async function run(): Promise<void> {
+  if (hasPrivateKeyring()) return measure();
+  const status = await runUnderPrivateKeyring('bench/terminal.ts', []);
+  if (status !== 0) throw new Error(`bench/terminal.ts failed (exit ${status})`);
+}
+
+/** Entry point for `node bin/run-ts.js bench/terminal.ts`. */
 export async function main(): Promise<number> {
   await run();
   return 0;
