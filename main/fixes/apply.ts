@@ -13,7 +13,8 @@ import { AssentError } from '../../protocol/errors';
 import type { FixApplyResult } from '../../protocol/fixes';
 import { fileSystemError, syncDirectory } from '../../platform/atomic-file';
 import { requireCheck } from './checks';
-import { syncFiles } from './concurrency';
+import { FIX_IO_CONCURRENCY, mapLimit } from './concurrency';
+import { makeDurable } from './durability';
 import { withFixLock } from './fix-lock';
 import { fixTrust, type FixProgress, type FixStepHook, type FixTrustBase } from './fix-types';
 import { clearJournal, restoreOld, writeJournal } from './journal';
@@ -107,9 +108,10 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
         'FIX_UPLOAD_INVALID',
         'The fix package is not the one that was approved.',
       );
-    // Staged bytes must be durable before a rename can expose them (fsynced together: see concurrency.ts).
-    await syncFiles([...verified.staged.values()]);
-    await syncDirectory(join(workDir, 'staged'));
+    // Staged bytes and names must be durable before the journal can point at them and a rename
+    // can expose them: one syncfs of their file system, or an fsync each (durability.ts).
+    const stagedDir = join(workDir, 'staged');
+    await makeDurable(stagedDir, { files: [...verified.staged.values()], dirs: [stagedDir] });
     await step('staged');
     await requireCheck('pre', manifest.preCheck, manifest, signal);
     await step('pre-checked');
@@ -226,7 +228,12 @@ async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
   return [x.value, y.value];
 }
 
-/** Backs up (link or rename into the work dir) and swaps every file; one rename per file. */
+/**
+ * Backs up (link or rename into the work dir) and swaps every file; one
+ * rename per file. Files are independent, so each phase runs concurrently;
+ * every backup is durable before the first swap, and a crash anywhere is
+ * undone by restoreOld from the journal.
+ */
 async function swapIn(
   record: InstalledFix,
   signal: AbortSignal | undefined,
@@ -236,27 +243,31 @@ async function swapIn(
   for (const dir of record.createdDirs) {
     await fsp.mkdir(dir, { mode: 0o755 });
   }
-  for (const dir of record.createdDirs) await syncDirectory(dirname(dir));
+  await mapLimit(
+    [...new Set(record.createdDirs.map((dir) => dirname(dir)))],
+    FIX_IO_CONCURRENCY,
+    syncDirectory,
+  );
   const total = record.files.length;
-  for (let i = 0; i < total; i++) {
+  await mapLimit(record.files, FIX_IO_CONCURRENCY, async (file, i) => {
     signal?.throwIfAborted();
-    const file = record.files[i]!;
     const absolute = join(record.targetRoot, file.path);
     if (file.op === 'replace') await fsp.link(absolute, file.backup!);
     else if (file.op === 'remove') await fsp.rename(absolute, file.backup!);
     await step(`backup-${i}`);
-  }
+  });
+  signal?.throwIfAborted();
   if (total > 0) await syncDirectory(join(record.workDir, 'backup'));
   await step('backups-synced');
-  const touched = new Set<string>();
-  for (let i = 0; i < total; i++) {
+  let swapped = 0;
+  await mapLimit(record.files, FIX_IO_CONCURRENCY, async (file, i) => {
     signal?.throwIfAborted();
-    const file = record.files[i]!;
-    const absolute = join(record.targetRoot, file.path);
-    if (file.staged !== null) await fsp.rename(file.staged, absolute);
-    touched.add(dirname(absolute));
+    if (file.staged !== null) await fsp.rename(file.staged, join(record.targetRoot, file.path));
     await step(`swap-${i}`);
-    progress?.(i + 1, total, 'swapping');
-  }
-  for (const dir of touched) await syncDirectory(dir);
+    progress?.(++swapped, total, 'swapping');
+  });
+  // Renames already started finish; an abort during them still undoes the whole swap.
+  signal?.throwIfAborted();
+  const touched = new Set(record.files.map((file) => dirname(join(record.targetRoot, file.path))));
+  await mapLimit([...touched], FIX_IO_CONCURRENCY, syncDirectory);
 }

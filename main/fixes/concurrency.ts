@@ -1,12 +1,17 @@
-// Bounded parallelism for the many small file operations of a fix: hashing
-// and fsyncing 1,000 files one by one leaves the disk idle between requests,
-// while concurrent fsyncs let the file system commit them together.
-import { promises as fsp } from 'node:fs';
+// Bounded parallelism for the many small file operations of a fix: hashing,
+// linking and renaming 1,000 files one by one leaves the disk and the libuv
+// threadpool idle between requests.
 
 /** File operations in flight at once. */
 export const FIX_IO_CONCURRENCY = 16;
 
-/** Maps `items` through `fn` with at most `limit` calls in flight; results keep their order. */
+/**
+ * Maps `items` through `fn` with at most `limit` calls in flight; results
+ * keep their order. After the first failure no further item is started, and
+ * the promise rejects with that failure only once every call in flight has
+ * finished: nothing is still renaming or writing when the caller handles the
+ * error (an apply that fails part way restores the old files next).
+ */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -14,24 +19,22 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
+  let failure: unknown;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const index = next++;
-      results[index] = await fn(items[index]!, index);
+      try {
+        results[index] = await fn(items[index]!, index);
+      } catch (err) {
+        if (!failed) {
+          failed = true;
+          failure = err;
+        }
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed) throw failure;
   return results;
-}
-
-/** fsyncs every file in `paths` (content and metadata durable before anything renames them into place). */
-export async function syncFiles(paths: readonly string[]): Promise<void> {
-  await mapLimit(paths, FIX_IO_CONCURRENCY, async (path) => {
-    const handle = await fsp.open(path, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  });
 }
