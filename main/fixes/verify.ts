@@ -7,8 +7,6 @@
 // reading). With `stageDir` the payload is also written there, file by file,
 // under names chosen by the agent (the manifest index), never by the archive.
 import { createHash } from 'node:crypto';
-import { constants, promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AssentError } from '../../protocol/errors';
 import {
@@ -16,9 +14,9 @@ import {
   type FixFileEntry,
   type FixManifest,
 } from '../../protocol/fixes';
-import { fileSystemError } from '../../platform/atomic-file';
 import { checkManifest, checkSignature, type FixSigner, type FixTrust } from './manifest-checks';
 import { readFixPackage } from './package-reader';
+import { StageWriter, type StageSink } from './stage-writer';
 
 /** Total bytes of new file contents kept in memory for preview diffs. */
 const MAX_KEPT_TEXT_BYTES = 8 * 1024 * 1024;
@@ -42,7 +40,7 @@ export interface VerifiedFix {
 }
 
 export interface VerifyOptions {
-  /** Write each payload file to `<stageDir>/<index>` (fsynced) while verifying. */
+  /** Write each payload file to `<stageDir>/<index>` while verifying (not fsynced: the caller makes them durable at once). */
   readonly stageDir?: string;
   readonly keepSmallFiles?: boolean;
   readonly signal?: AbortSignal;
@@ -53,7 +51,7 @@ export interface VerifyOptions {
 async function consume(
   chunks: AsyncIterable<Buffer>,
   entry: Extract<FixFileEntry, { op: 'add' | 'replace' }>,
-  sink: { write(chunk: Buffer): Promise<void> } | undefined,
+  sink: StageSink | undefined,
   keep: Buffer[] | undefined,
 ): Promise<void> {
   const hash = createHash('sha256');
@@ -81,53 +79,6 @@ async function consume(
     );
 }
 
-/** Bytes gathered before one write to a staged file (tar entries arrive in small chunks). */
-const STAGE_WRITE_BYTES = 1024 * 1024;
-
-async function writeFully(handle: FileHandle, chunks: Buffer[]): Promise<void> {
-  const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  let off = 0;
-  while (off < data.length) off += (await handle.write(data, off, data.length - off)).bytesWritten;
-}
-
-async function stageFile(
-  path: string,
-  mode: number,
-  body: (sink: { write(chunk: Buffer): Promise<void> }) => Promise<void>,
-): Promise<void> {
-  let handle: FileHandle;
-  try {
-    handle = await fsp.open(
-      path,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
-    );
-  } catch (err) {
-    throw fileSystemError(err, 'staging a fix file');
-  }
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  try {
-    await body({
-      write: async (chunk) => {
-        pending.push(Buffer.from(chunk));
-        pendingBytes += chunk.length;
-        if (pendingBytes < STAGE_WRITE_BYTES) return;
-        const batch = pending;
-        pending = [];
-        pendingBytes = 0;
-        await writeFully(handle, batch);
-      },
-    });
-    if (pendingBytes > 0) await writeFully(handle, pending);
-    await handle.chmod(mode);
-  } catch (err) {
-    throw fileSystemError(err, 'staging a fix file');
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Reads and verifies a whole package; throws an AssentError with the first reason it is refused. */
 export async function verifyFixPackage(
   file: string,
@@ -149,7 +100,8 @@ export async function verifyFixPackage(
   let done = 0;
   let total = 0;
 
-  const digest = await readFixPackage(
+  const writer = options.stageDir !== undefined ? new StageWriter() : undefined;
+  const reading = readFixPackage(
     file,
     {
       header(manifestBytes, signatureBytes) {
@@ -191,9 +143,9 @@ export async function verifyFixPackage(
           kept + size <= MAX_KEPT_TEXT_BYTES
             ? []
             : undefined;
-        if (options.stageDir) {
+        if (writer && options.stageDir) {
           const target = join(options.stageDir, String(listed.index));
-          await stageFile(target, listed.entry.mode, (sink) =>
+          await writer.stage(target, listed.entry.mode, (sink) =>
             consume(chunks, listed.entry, sink, keep),
           );
           staged.set(listed.index, target);
@@ -210,6 +162,15 @@ export async function verifyFixPackage(
     },
     { signal: options.signal },
   );
+  let digest: Awaited<typeof reading>;
+  try {
+    digest = await reading;
+    await writer?.finish();
+  } catch (err) {
+    // Nothing may still be writing into the stage directory when the caller removes it.
+    await writer?.settle();
+    throw err;
+  }
   if (!manifest || !signer || !digest)
     throw new AssentError('FIX_PACKAGE_INVALID', 'The fix package has no manifest.');
   const missing = [...byPath.keys()].filter((p) => !seen.has(p));
