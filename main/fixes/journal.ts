@@ -67,30 +67,54 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** What a target path holds: its sha256, null when absent, or a marker that matches no hash for a link. */
+async function currentHash(path: string): Promise<string | null> {
+  try {
+    return await hashFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    // A fix only ever installs or restores regular files: a link is neither state.
+    if (code === 'ELOOP') return 'symbolic link';
+    throw err;
+  }
+}
+
 /** Which state the target files are in, checked by hash: all old, all new, or mixed. */
 export async function targetMatches(fix: InstalledFix): Promise<'old' | 'new' | 'mixed'> {
   let old = true;
   let neu = true;
   await mapLimit(fix.files, FIX_IO_CONCURRENCY, async (file) => {
-    const absolute = join(fix.targetRoot, file.path);
-    const actual = (await exists(absolute)) ? await hashFile(absolute) : null;
+    const actual = await currentHash(join(fix.targetRoot, file.path));
     if (actual !== file.oldSha256) old = false;
     if (actual !== file.newSha256) neu = false;
   });
   return old ? 'old' : neu ? 'new' : 'mixed';
 }
 
+/** Renames `backup` back to `absolute`; false when there is no backup (already restored, or never made). */
+async function renameBack(backup: string, absolute: string): Promise<boolean> {
+  try {
+    // rename is atomic: the target goes from new (or absent) to old in one step.
+    await fsp.rename(backup, absolute);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await exists(backup))) return false;
+    throw err;
+  }
+  // Same inode on both names (crash between link and swap): rename is then a no-op.
+  await fsp.unlink(backup).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  return true;
+}
+
 async function restoreFile(root: string, file: FixFileRecord): Promise<void> {
   const absolute = join(root, file.path);
-  if (file.backup !== null && (await exists(file.backup))) {
-    // rename is atomic: the target goes from new (or absent) to old in one step.
-    await fsp.rename(file.backup, absolute);
-    // Same inode on both names (crash between link and swap): rename is then a no-op.
-    await fsp.rm(file.backup, { force: true });
-    return;
-  }
-  if (file.oldSha256 === null && (await exists(absolute))) {
-    if ((await hashFile(absolute)) !== file.newSha256)
+  if (file.backup !== null && (await renameBack(file.backup, absolute))) return;
+  if (file.oldSha256 === null) {
+    const actual = await currentHash(absolute);
+    if (actual === null) return;
+    if (actual !== file.newSha256)
       throw new AssentError(
         'FIX_RECOVERY_FAILED',
         `${file.path} was changed by someone else; it was left in place.`,
@@ -110,10 +134,13 @@ export async function restoreOld(
   onFile?: (index: number) => void | Promise<void>,
 ): Promise<void> {
   try {
-    for (let i = fix.files.length - 1; i >= 0; i--) {
-      await restoreFile(fix.targetRoot, fix.files[i]!);
-      await onFile?.(fix.files.length - 1 - i);
-    }
+    // Files are independent (one rename or unlink each), so they are restored concurrently; a crash
+    // part way leaves some restored and the journal still there, and restoring again finishes the rest.
+    let restored = 0;
+    await mapLimit([...fix.files].reverse(), FIX_IO_CONCURRENCY, async (file) => {
+      await restoreFile(fix.targetRoot, file);
+      await onFile?.(restored++);
+    });
     // Each rename is atomic on its own; the directories are made durable once, before the journal is cleared.
     const dirs = new Set(fix.files.map((f) => dirname(join(fix.targetRoot, f.path))));
     await mapLimit([...dirs], FIX_IO_CONCURRENCY, async (dir) => {

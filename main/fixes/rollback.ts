@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
 import { AssentError } from '../../protocol/errors';
 import type { FixRollbackResult } from '../../protocol/fixes';
+import { FIX_IO_CONCURRENCY, mapLimit } from './concurrency';
 import { withFixLock } from './fix-lock';
 import type { FixProgress, FixStepHook } from './fix-types';
 import { clearJournal, restoreOld, targetMatches, writeJournal } from './journal';
@@ -46,8 +47,8 @@ export async function rollbackCandidate(dataDir: string, id: string): Promise<In
       'FIX_TARGET_CHANGED',
       `The files of ${id} changed since it was installed; rollback refused.`,
     );
-  for (const file of fix.files) {
-    if (file.backup === null) continue;
+  await mapLimit(fix.files, FIX_IO_CONCURRENCY, async (file) => {
+    if (file.backup === null) return;
     try {
       await fsp.lstat(file.backup);
     } catch (cause) {
@@ -57,7 +58,7 @@ export async function rollbackCandidate(dataDir: string, id: string): Promise<In
         { cause },
       );
     }
-  }
+  });
   return fix;
 }
 
