@@ -108,7 +108,7 @@ export async function run(): Promise<void> {
     );
     console.log(`  tar -x (reference)      ${tar.toFixed(0).padStart(6)} ms  ${mibs(TOTAL, tar)}`);
     console.log(
-      `  verify + apply          ${apply.toFixed(0).padStart(6)} ms  ${mibs(TOTAL, apply)}  ratio ${(apply / tar).toFixed(2)}× tar -x (target ≤ 3×) ${apply / tar <= 3 ? 'OK' : 'MISSED'}`,
+      `  verify + apply          ${apply.toFixed(0).padStart(6)} ms  ${mibs(TOTAL, apply)}  ratio ${(apply / tar).toFixed(2)}× tar -x (target ≤ 3×) ${apply / tar <= 3 ? 'PASS' : 'MISS'}`,
     );
     console.log(
       `  rollback                ${rollback.toFixed(0).padStart(6)} ms  ${mibs(TOTAL, rollback)}  ratio ${(rollback / tar).toFixed(2)}× tar -x`,
