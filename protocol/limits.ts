@@ -42,6 +42,8 @@ export const AUTH_MAX_SKEW_MS = 2 * 60 * 1000;
 export const HEARTBEAT_INTERVAL_MS = 20 * 1000;
 /** Bytes queued to a peer before the relay stops reading from the other side. */
 export const RELAY_HIGH_WATER_BYTES = 1024 * 1024;
+/** After the relay sends a WebSocket close frame, the peer has this long to answer before it is cut off. */
+export const RELAY_CLOSE_TIMEOUT_MS = 30 * 1000;
 
 /** The approver must answer a session request within this time, or it is refused. */
 export const SESSION_APPROVAL_TIMEOUT_MS = 120 * 1000;

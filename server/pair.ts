@@ -2,10 +2,9 @@
 // sides of a pair. Kept small on purpose: 9,000 idle pairs (18,000 sockets)
 // must fit in 250 MiB of relay memory (issue 2 benchmark).
 import { randomBytes } from 'node:crypto';
-import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
 import type { EngineerCertificate } from '../protocol/identity';
 import type { PeerInfo, RelayRole, RelayToPeer } from '../protocol/wire/relay';
+import type { RelaySocket } from './relay-socket';
 
 /** Who a connection proved to be at the upgrade. */
 export interface PeerIdentity {
@@ -26,15 +25,13 @@ export class Connection {
   seat: Seat | undefined = undefined;
 
   constructor(
-    readonly ws: WebSocket,
-    /** The raw socket whose 'drain' resumes a paused sender. */
-    readonly socket: Duplex,
+    readonly ws: RelaySocket,
     readonly identity: PeerIdentity,
   ) {}
 
   /** Sends a control message if the socket is still open. */
   send(message: RelayToPeer): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+    this.ws.sendText(JSON.stringify(message));
   }
 }
 
@@ -98,26 +95,28 @@ export class Pair {
 }
 
 /**
- * Forwards one binary frame verbatim to the other side and applies
- * backpressure: past `highWaterBytes` queued to the receiver, the relay stops
- * reading the sender until the receiver's socket drains. Returns the bytes
- * forwarded (0 when the other side is away: its frames are dropped, and the
- * channel restarts with a new handshake on resume).
+ * Forwards one binary message verbatim to the other side (the pieces it
+ * arrived in, one gathered write) and applies backpressure: past
+ * `highWaterBytes` queued to the receiver, the relay stops reading the sender
+ * until the receiver's socket drains. Returns the bytes forwarded (0 when the
+ * other side is away: its frames are dropped, and the channel restarts with a
+ * new handshake on resume).
  */
 export function forward(
   from: Connection,
   seat: Seat,
-  data: Buffer,
+  pieces: readonly Buffer[],
+  length: number,
   highWaterBytes: number,
 ): number {
   const pair = seat.pair;
   const to = pair.other(seat).conn;
   if (!to) return 0;
-  to.ws.send(data, { binary: true });
-  pair.bytes[seat === pair.agent ? 0 : 1] += data.length;
+  to.ws.sendBinary(pieces, length);
+  pair.bytes[seat === pair.agent ? 0 : 1] += length;
   if (to.ws.bufferedAmount > highWaterBytes && !from.ws.isPaused) {
     from.ws.pause();
-    to.socket.once('drain', () => from.ws.resume());
+    to.ws.socket.once('drain', () => from.ws.resume());
   }
-  return data.length;
+  return length;
 }

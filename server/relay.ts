@@ -1,14 +1,15 @@
 // The vendor relay (issue 2, "Relay"): an HTTP(S) server whose only business
-// is authenticated WebSocket upgrades. Authentication happens in the
-// `upgrade` event before `handleUpgrade` (upgrade-gate.ts); a refused request
-// gets an HTTP status and a small JSON body, and its socket is destroyed:
-// never a half-open WebSocket. Pairing and forwarding live in switchboard.ts.
+// is authenticated WebSocket upgrades. The request is checked as a WebSocket
+// upgrade (websocket-handshake.ts) and authenticated (upgrade-gate.ts) in the
+// `upgrade` event, before the 101 answer: a refused request gets an HTTP
+// status and a small JSON body, and its socket is destroyed, never a
+// half-open WebSocket. Admitted sockets are served by relay-socket.ts;
+// pairing and forwarding live in switchboard.ts.
 import { mkdir } from 'node:fs/promises';
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
 import { AssentError, ERROR_CODES, isAssentError } from '../protocol/errors';
 import {
   AUTH_MAX_SKEW_MS,
@@ -30,8 +31,10 @@ import { NonceCache } from './nonce-cache';
 import { RevocationSource } from './revocation-source';
 import { SessionLog } from './session-log';
 import { SourceLimiter } from './source-limiter';
+import { RelaySocket } from './relay-socket';
 import { Switchboard } from './switchboard';
 import { admitUpgrade, type GateContext } from './upgrade-gate';
+import { acceptWebSocket, checkWebSocketRequest } from './websocket-handshake';
 
 /** Name and version the relay announces in `welcome`. */
 export const RELAY_NAME = 'assent-relay/1';
@@ -50,7 +53,7 @@ export interface RelayOptions {
   codeTtlMs?: number;
   heartbeatIntervalMs?: number;
   resumeGraceMs?: number;
-  /** ws maxPayload: larger frames close with 1009. */
+  /** Largest message a peer may send: larger ones close with 1009. */
   maxPayload?: number;
   highWaterBytes?: number;
   freeAttemptsPerSource?: number;
@@ -181,12 +184,6 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
 
   let closing: Promise<void> | undefined;
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: o.maxPayload,
-    perMessageDeflate: false,
-    clientTracking: false,
-  });
   const server = o.tls
     ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key })
     : createHttpServer();
@@ -197,22 +194,28 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   server.on('clientError', (_err, socket) => socket.destroy());
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', destroySocket);
+    let key: string;
+    try {
+      key = checkWebSocketRequest(req);
+    } catch (err) {
+      refuseUpgrade(socket, err as AssentError);
+      return;
+    }
     admitUpgrade(req, gate).then(
       (admission) => {
-        if (closing) {
+        if (closing || !socket.writable) {
           if (admission.kind === 'join') switchboard.releaseClaim(admission.agent);
           refuseUpgrade(socket, new AssentError('RELAY_SHUTTING_DOWN'));
           return;
         }
-        let opened = false;
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          opened = true;
-          if (admission.kind === 'agent') switchboard.admitAgent(ws, socket, admission.identity);
-          else if (admission.kind === 'join')
-            switchboard.admitEngineer(ws, socket, admission.identity, admission.agent);
-          else switchboard.resume(ws, socket, admission.identity, admission.seat);
-        });
-        if (!opened && admission.kind === 'join') switchboard.releaseClaim(admission.agent);
+        socket.off('error', destroySocket);
+        acceptWebSocket(socket, key);
+        const ws = new RelaySocket(socket, o.maxPayload);
+        if (admission.kind === 'agent') switchboard.admitAgent(ws, admission.identity);
+        else if (admission.kind === 'join')
+          switchboard.admitEngineer(ws, admission.identity, admission.agent);
+        else switchboard.resume(ws, admission.identity, admission.seat);
+        ws.receive(head);
       },
       (err: unknown) => {
         const refusal = isAssentError(err)

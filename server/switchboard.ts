@@ -4,13 +4,12 @@
 // the identity it is given and validates only what arrives on the sockets.
 // Binary frames are end-to-end ciphertext: forwarded verbatim (pair.ts),
 // counted, never parsed or logged.
-import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
 import { ERROR_CODES, type ErrorCode } from '../protocol/errors';
 import { MAX_CONTROL_MESSAGE_BYTES } from '../protocol/limits';
 import { PeerToRelay, type RelayToPeer } from '../protocol/wire/relay';
 import { keyFingerprint } from '../platform/signing';
 import { Connection, forward, Pair, type PeerIdentity, type Seat } from './pair';
+import type { RelaySocket } from './relay-socket';
 import { SessionCodeBook, type SessionCodeLimits } from './session-codes';
 import type { SessionLog } from './session-log';
 
@@ -105,13 +104,13 @@ export class Switchboard {
   }
 
   /** A newly connected agent: welcome, then a code. */
-  admitAgent(ws: WebSocket, socket: Duplex, identity: PeerIdentity): void {
-    this.#issueCode(this.#attach(ws, socket, identity));
+  admitAgent(ws: RelaySocket, identity: PeerIdentity): void {
+    this.#issueCode(this.#attach(ws, identity));
   }
 
   /** An engineer that claimed `agent`'s code: pair the two. */
-  admitEngineer(ws: WebSocket, socket: Duplex, identity: PeerIdentity, agent: Connection): void {
-    const conn = this.#attach(ws, socket, identity);
+  admitEngineer(ws: RelaySocket, identity: PeerIdentity, agent: Connection): void {
+    const conn = this.#attach(ws, identity);
     if (!this.#conns.has(agent) || agent.seat) {
       this.#finish(conn, 'RELAY_PEER_GONE');
       return;
@@ -123,8 +122,8 @@ export class Switchboard {
   }
 
   /** A dropped side came back with its token and the same key. */
-  resume(ws: WebSocket, socket: Duplex, identity: PeerIdentity, seat: Seat): void {
-    const conn = this.#attach(ws, socket, identity);
+  resume(ws: RelaySocket, identity: PeerIdentity, seat: Seat): void {
+    const conn = this.#attach(ws, identity);
     const pair = seat.pair;
     if (!this.#pairs.has(pair)) {
       this.#finish(conn, 'RELAY_PEER_GONE');
@@ -178,15 +177,15 @@ export class Switchboard {
     return open;
   }
 
-  #attach(ws: WebSocket, socket: Duplex, identity: PeerIdentity): Connection {
-    const conn = new Connection(ws, socket, identity);
+  #attach(ws: RelaySocket, identity: PeerIdentity): Connection {
+    const conn = new Connection(ws, identity);
     this.#conns.add(conn);
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(conn, data, isBinary));
+    ws.on('message', (pieces, length, isBinary) => this.#onMessage(conn, pieces, length, isBinary));
     ws.on('pong', () => {
       conn.alive = true;
     });
     ws.on('error', () => {
-      // ws closes the socket itself (1009 oversize, 1002 bad framing): the peer's fault.
+      // The socket closes itself (1009 oversize, 1002 bad framing): the peer's fault.
       conn.finished = true;
     });
     ws.on('close', (code: number) => this.#onClose(conn, code));
@@ -201,16 +200,16 @@ export class Switchboard {
     conn.send({ t: 'code', code, expiresAt });
   }
 
-  #onMessage(conn: Connection, data: Buffer, isBinary: boolean): void {
+  #onMessage(conn: Connection, pieces: Buffer[], length: number, isBinary: boolean): void {
     if (isBinary) {
       if (!conn.seat) return this.#violation(conn);
-      this.#bytes += forward(conn, conn.seat, data, this.#options.highWaterBytes);
+      this.#bytes += forward(conn, conn.seat, pieces, length, this.#options.highWaterBytes);
       return;
     }
-    if (data.length > MAX_CONTROL_MESSAGE_BYTES) return this.#violation(conn);
+    if (length > MAX_CONTROL_MESSAGE_BYTES) return this.#violation(conn);
     let parsed: ReturnType<typeof PeerToRelay.safeParse>;
     try {
-      parsed = PeerToRelay.safeParse(JSON.parse(data.toString('utf8')));
+      parsed = PeerToRelay.safeParse(JSON.parse(Buffer.concat(pieces, length).toString('utf8')));
     } catch {
       return this.#violation(conn);
     }
