@@ -16,6 +16,14 @@ function withoutEscapes(text: string): string {
   return text.replace(ESCAPES, '');
 }
 
+/** Printable ASCII and tab: text that visibleLine returns unchanged. */
+const PLAIN = /^[\t\x20-\x7e]*$/;
+
+/** `visibleLine`, without its per-character work for the common plain-ASCII line (same result). */
+function shown(line: string): string {
+  return PLAIN.test(line) ? line : visibleLine(line);
+}
+
 /** Mirrors terminal output and lifecycle onto `output`. */
 export function mirrorTerminals(services: AgentSessionServices, output: Writable): void {
   const terminals = services.terminals;
@@ -24,11 +32,13 @@ export function mirrorTerminals(services: AgentSessionServices, output: Writable
   });
   terminals.on('output', (terminalId: string, bytes: Buffer) => {
     // Escape sequences are dropped and other invisible characters shown as
-    // ⟨U+XXXX⟩: the mirror must not repaint or spoof this UI.
+    // ⟨U+XXXX⟩: the mirror must not repaint or spoof this UI. One write per
+    // batch of output, however many lines it holds.
+    let text = '';
     for (const line of withoutEscapes(bytes.toString('utf8')).split(/\r?\n/)) {
-      if (line)
-        output.write(`[terminal ${terminalId}] ${visibleLine(line.replaceAll('\r', ''))}\n`);
+      if (line) text += `[terminal ${terminalId}] ${shown(line.replaceAll('\r', ''))}\n`;
     }
+    if (text) output.write(text);
   });
   terminals.on('exited', (terminalId: string, end: unknown) => {
     output.write(`[terminal ${terminalId} ended: ${JSON.stringify(end)}]\n`);
