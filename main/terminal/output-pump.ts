@@ -1,16 +1,25 @@
 // Moves a pty's output to the link in batches, with backpressure end to end
 // (issue 4). Why these numbers: like Hyper (app/session.ts, 16 ms / 200 KB),
-// a batch is cut by time and by size. Small output (keystroke echo, a prompt:
-// under OUTPUT_ECHO_BYTES) goes out on the next turn of the event loop, with
-// no timer, so interactive latency stays at the pty's own; once output comes
-// in bulk it is gathered for up to OUTPUT_BATCH_MS so a flood becomes a few
-// large frames instead of thousands of tiny ones, and a batch is sent as soon
-// as it reaches OUTPUT_BATCH_BYTES (half
-// of one encrypted frame's plaintext, MAX_PLAINTEXT_BYTES, so a batch is one
-// frame). When a send has not resolved and a full batch is waiting, the pty
-// is paused: the program writing to it blocks, and no buffer grows.
+// a batch is cut by time and by size, but a keystroke's echo is never held:
+//  - output after a quiet spell of OUTPUT_IDLE_MS (an echo, a prompt) is sent
+//    at once, in the callback of the pty read that brought it;
+//  - small output that closely follows other output goes out on the next turn
+//    of the event loop, so the pty reads of one turn make one batch;
+//  - once output comes in bulk (a batch of OUTPUT_ECHO_BYTES or more) it is
+//    gathered for up to OUTPUT_BATCH_MS, so a flood becomes a few large
+//    frames instead of thousands of 4 KiB ones (a pty read is at most 4095
+//    bytes on Linux), and a batch is sent as soon as it reaches
+//    OUTPUT_BATCH_BYTES (half of one encrypted frame's plaintext,
+//    MAX_PLAINTEXT_BYTES, so a batch is one frame).
+// When a send has not resolved and a full batch is waiting, the pty is
+// paused: the program writing to it blocks, and no buffer grows.
 import { MAX_PLAINTEXT_BYTES } from '../../protocol/limits';
 
+/**
+ * Output that follows this long a quiet spell (no batch sent) goes out at
+ * once: nothing is coming to batch it with. Shorter than any two keystrokes.
+ */
+export const OUTPUT_IDLE_MS = 2;
 /** Longest time output is held to be batched while more keeps coming. */
 export const OUTPUT_BATCH_MS = 16;
 /**
@@ -84,6 +93,10 @@ export class OutputPump {
       if (this.timer !== null && this.timerIsTimeout) {
         clearTimeout(this.timer as NodeJS.Timeout);
         this.timer = null;
+      }
+      if (this.timer === null && now - this.lastFlush >= OUTPUT_IDLE_MS) {
+        this.flush();
+        return;
       }
       if (this.timer === null) {
         this.timerIsTimeout = false;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OUTPUT_BATCH_BYTES, OutputPump } from '../../../main/terminal/output-pump';
+import { OUTPUT_BATCH_BYTES, OUTPUT_IDLE_MS, OutputPump } from '../../../main/terminal/output-pump';
 import { StatusMarkerFilter } from '../../../main/terminal/status-marker';
 import {
   STATUS_MARKER_PREFIX,
@@ -7,6 +7,10 @@ import {
 } from '../../../main/terminal/shell-environment';
 
 const turn = () => new Promise((r) => setImmediate(r));
+/** Lets settled sends be seen, without giving the event loop a turn. */
+const microtasks = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
 
 describe('OutputPump', () => {
   it('sends small output on the next turn, with no timer', async () => {
@@ -24,6 +28,69 @@ describe('OutputPump', () => {
     await turn();
     await turn();
     expect(sent.map(String)).toEqual(['a', 'b']);
+  });
+
+  it('sends output after a quiet spell at once, in the call that brought it', async () => {
+    const sent: string[] = [];
+    let clock = 0;
+    const pump = new OutputPump({
+      send: async (c) => void sent.push(String(c)),
+      pause: () => undefined,
+      resume: () => undefined,
+      onError: () => undefined,
+      now: () => clock,
+    });
+    pump.push(Buffer.from('a'));
+    expect(sent).toEqual(['a']);
+    await microtasks();
+    clock += OUTPUT_IDLE_MS;
+    pump.push(Buffer.from('b'));
+    expect(sent).toEqual(['a', 'b']);
+  });
+
+  it('gathers the output that closely follows a send into one batch on the next turn', async () => {
+    const sent: string[] = [];
+    const pump = new OutputPump({
+      send: async (c) => void sent.push(String(c)),
+      pause: () => undefined,
+      resume: () => undefined,
+      onError: () => undefined,
+      now: () => 0,
+    });
+    pump.push(Buffer.from('first'));
+    pump.push(Buffer.from('x'));
+    pump.push(Buffer.from('y'));
+    expect(sent).toEqual(['first']);
+    await turn();
+    await turn();
+    expect(sent).toEqual(['first', 'xy']);
+  });
+
+  it('holds bulk output for the batch time once output comes in bulk', async () => {
+    const sent: number[] = [];
+    let clock = 0;
+    const pump = new OutputPump({
+      send: async (c) => void sent.push(c.length),
+      pause: () => undefined,
+      resume: () => undefined,
+      onError: () => undefined,
+      now: () => clock,
+    });
+    pump.push(Buffer.alloc(4095));
+    pump.push(Buffer.alloc(4095));
+    pump.push(Buffer.alloc(4095));
+    await turn();
+    await turn();
+    expect(sent).toEqual([4095, 8190]);
+    // A batch of OUTPUT_ECHO_BYTES or more was sent: what follows waits for the batch time.
+    clock += OUTPUT_IDLE_MS;
+    pump.push(Buffer.alloc(10));
+    await turn();
+    await turn();
+    expect(sent).toEqual([4095, 8190]);
+    expect(pump.bufferedBytes).toBe(10);
+    await pump.drained();
+    expect(sent).toEqual([4095, 8190, 10]);
   });
 
   it('pauses the source while a full batch waits behind an unfinished send, and resumes after', async () => {
