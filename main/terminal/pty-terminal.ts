@@ -10,6 +10,7 @@ import { AssentError } from '../../protocol/errors';
 import type { TerminalEndReason } from '../../protocol/terminal';
 import type { AsciicastRecorder, RecordingSummary } from './asciicast-recorder';
 import { OutputPump } from './output-pump';
+import { PtyInput } from './pty-input';
 import { killTerminalProcesses } from './process-tree';
 import { chooseShell, terminalEnvironment } from './shell-environment';
 import { StatusMarkerFilter } from './status-marker';
@@ -52,6 +53,7 @@ export class PtyTerminal extends EventEmitter {
   private readonly pty: IPty;
   private readonly filter = new StatusMarkerFilter();
   private readonly pump: OutputPump;
+  private readonly input: PtyInput;
   private recorder: AsciicastRecorder | null;
   private statusWaiter: ((status: number) => void) | null = null;
   private lineBytes = 0;
@@ -59,6 +61,8 @@ export class PtyTerminal extends EventEmitter {
   private exitCode: number | null = null;
   private exited = false;
   private reason: TerminalEndReason | null = null;
+  /** A required recording failed: nothing more goes to the shell or to the engineer. */
+  private recordingLost = false;
 
   private constructor(readonly options: PtyTerminalOptions) {
     super();
@@ -77,8 +81,9 @@ export class PtyTerminal extends EventEmitter {
     } catch (err) {
       throw new AssentError('TERMINAL_SPAWN_FAILED', `Cannot start ${shell.file}.`, { cause: err });
     }
+    this.input = new PtyInput(this.pty);
     this.pump = new OutputPump({
-      send: options.send,
+      send: (batch) => this.deliver(batch),
       pause: () => this.pty.pause(),
       resume: () => this.pty.resume(),
       onError: () => void this.end('session-ended'),
@@ -147,7 +152,7 @@ export class PtyTerminal extends EventEmitter {
       r.recordMarker(marker);
       r.recordInput(line + '\r');
     });
-    this.pty.write(line + '\r');
+    if (!this.recordingLost) this.input.send(line + '\r');
     const exitCode = await status;
     await this.pump.drained();
     return { exitCode, outputBytes: this.lineBytes };
@@ -158,7 +163,7 @@ export class PtyTerminal extends EventEmitter {
     if (this.options.mode !== 'interactive') throw new AssentError('TERMINAL_NOT_INTERACTIVE');
     if (this.ended) throw new AssentError('TERMINAL_ENDED');
     this.record((r) => r.recordInput(data));
-    this.pty.write(data);
+    if (!this.recordingLost) this.input.send(data);
   }
 
   resize(cols: number, rows: number): void {
@@ -172,7 +177,8 @@ export class PtyTerminal extends EventEmitter {
     if (this.ended) return;
     const char = signal === 'SIGINT' ? '\u0003' : '\u001c';
     this.record((r) => r.recordInput(char));
-    this.pty.write(char);
+    if (this.recordingLost) return;
+    this.input.send(char);
     if (this.options.mode === 'supervised' && this.busy) this.nudgeAfterInterrupt(0);
   }
 
@@ -188,7 +194,7 @@ export class PtyTerminal extends EventEmitter {
       if (!this.busy || this.ended) return;
       if (this.shellAwaitingInput()) {
         this.record((r) => r.recordInput('\r'));
-        this.pty.write('\r');
+        this.input.send('\r');
       } else if (attempt < INTERRUPT_NUDGE_ATTEMPTS) this.nudgeAfterInterrupt(attempt + 1);
     }, INTERRUPT_NUDGE_MS).unref();
   }
@@ -227,7 +233,7 @@ export class PtyTerminal extends EventEmitter {
 
   private async finish(reason: TerminalEndReason): Promise<TerminalEnd> {
     this.reason = reason;
-    this.mark(`terminal ended: ${reason}`);
+    this.input.close();
     const survivors = await killTerminalProcesses(this.pty.pid, this.tag);
     if (!this.exited) {
       try {
@@ -243,6 +249,8 @@ export class PtyTerminal extends EventEmitter {
       new Promise((r) => setTimeout(r, FINAL_DRAIN_MS).unref()),
     ]);
     this.pump.stop();
+    // After the last batch, so a replay ends with the end.
+    this.mark(`terminal ended: ${reason}`);
     let recording: RecordingSummary | null = null;
     if (this.recorder) {
       try {
@@ -281,9 +289,22 @@ export class PtyTerminal extends EventEmitter {
 
   private emitOutput(data: Buffer): void {
     this.lineBytes += data.length;
-    this.record((r) => r.recordOutput(data));
-    this.emit('output', data);
     this.pump.push(data);
+  }
+
+  /**
+   * Sends one batch of output: recorded first (so the recording holds exactly
+   * what the engineer was sent, one event per batch rather than per pty read),
+   * then sent, then shown to local listeners (the approver's mirror), which
+   * thus never delays the engineer's echo. A batch whose recording failed
+   * while the rules require one is not sent: the terminal is ending.
+   */
+  private deliver(batch: Buffer): Promise<void> {
+    this.record((r) => r.recordOutput(batch));
+    if (this.recordingLost) return Promise.reject(new AssentError('TERMINAL_RECORDING_FAILED'));
+    const sent = this.options.send(batch);
+    this.emit('output', batch);
+    return sent;
   }
 
   private shellInForeground(): boolean {
@@ -303,7 +324,10 @@ export class PtyTerminal extends EventEmitter {
       write(this.recorder);
     } catch (err) {
       this.recorder = null;
-      if (this.options.onRecordingError(err)) void this.end('recording-failed');
+      if (this.options.onRecordingError(err)) {
+        this.recordingLost = true;
+        void this.end('recording-failed');
+      }
     }
   }
 }

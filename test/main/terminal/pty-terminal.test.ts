@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AssentError } from '../../../protocol/errors';
 import { AsciicastRecorder } from '../../../main/terminal/asciicast-recorder';
 import { terminalProcesses } from '../../../main/terminal/process-tree';
 import {
@@ -81,6 +82,70 @@ describe('PtyTerminal', () => {
       .join('');
     expect(shown).toBe(Buffer.concat(o.seen).toString('utf8'));
     expect(end.recording?.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+/** A recorder that refuses the first write of `refuse` (as a full or failing disk would). */
+function failingRecorder(refuse: 'output' | 'input'): AsciicastRecorder & { calls: string[] } {
+  const calls: string[] = [];
+  const fail = (kind: string) => () => {
+    calls.push(kind);
+    if (kind === refuse) throw new AssentError('TERMINAL_RECORDING_FAILED', 'disk full');
+  };
+  return {
+    path: join(dir, 'refused.cast'),
+    calls,
+    recordOutput: fail('output'),
+    recordInput: fail('input'),
+    recordResize: fail('resize'),
+    recordMarker: fail('marker'),
+    finish: () => ({
+      path: join(dir, 'refused.cast'),
+      sha256: '0'.repeat(64),
+      bytes: 0,
+      events: 0,
+    }),
+  } as unknown as AsciicastRecorder & { calls: string[] };
+}
+
+describe('PtyTerminal recording', () => {
+  it('records each batch sent to the engineer as one output event, exactly as sent', async () => {
+    const file = join(dir, 'rec', 'b.cast');
+    const recorder = AsciicastRecorder.create(file, { width: 80, height: 24, timestamp: 1 });
+    const o = options({ mode: 'interactive', recorder });
+    const t = await PtyTerminal.start(o);
+    t.write('for i in $(seq 1 2000); do echo line-$i; done; echo done-$((5*5))\r');
+    await waitFor(() => Buffer.concat(o.seen).toString().includes('done-25'));
+    await t.end('closed-by-engineer');
+    const events = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => JSON.parse(l) as [number, string, string]);
+    const output = events.filter((e) => e[1] === 'o').map((e) => e[2]);
+    expect(output).toEqual(o.seen.map((b) => b.toString('utf8')));
+    // The end is the recording's last event, after the last output.
+    expect(events.at(-1)).toEqual([expect.any(Number), 'm', 'terminal ended: closed-by-engineer']);
+  });
+
+  it('sends nothing it could not record when the recording is required (fail closed)', async () => {
+    const recorder = failingRecorder('output');
+    const o = options({ mode: 'interactive', recorder, onRecordingError: () => true });
+    const t = await PtyTerminal.start(o);
+    const end = await new Promise<TerminalEnd>((r) => t.once('end', r));
+    expect(end.reason).toBe('recording-failed');
+    expect(recorder.calls).toContain('output');
+    expect(o.seen).toEqual([]);
+  });
+
+  it('writes no keystroke to the shell that it could not record when the recording is required', async () => {
+    const recorder = failingRecorder('input');
+    const o = options({ mode: 'interactive', recorder, onRecordingError: () => true });
+    const t = await PtyTerminal.start(o);
+    t.write(`touch ${join(dir, 'typed')}\r`);
+    const end = await new Promise<TerminalEnd>((r) => t.once('end', r));
+    expect(end.reason).toBe('recording-failed');
+    expect(existsSync(join(dir, 'typed'))).toBe(false);
   });
 });
 
