@@ -3,13 +3,13 @@
 // Output arrives as stream frames on the stream `terminal.opened` names.
 import type { ActionPreview, DecisionBasis } from '../../protocol/consent';
 import {
-  MAX_TERMINAL_INPUT_CHARS,
   TerminalCommandResult,
   TerminalInteractiveResult,
   type TerminalEndReason,
 } from '../../protocol/terminal';
 import { requestAction } from '../actions/request-action';
 import type { EngineerLink } from '../engineer-link';
+import { KeystrokeBatcher } from './keystroke-batcher';
 
 export interface TerminalRequestOptions {
   readonly cols?: number;
@@ -108,32 +108,16 @@ export function openShell(
     });
     stop = follow(link, requestId, options.onOutput, (terminalId, expiresAt) => {
       opened = true;
-      let pendingInput = '';
-      let inputScheduled = false;
       const send = (message: Parameters<EngineerLink['send']>[0]): void => {
         if (!link.signal.aborted) link.send(message);
       };
+      const input = new KeystrokeBatcher((data) =>
+        send({ type: 'terminal.input', terminalId, data }),
+      );
       resolve({
         terminalId,
         expiresAt,
-        write: (data) => {
-          // Keystrokes of one event-loop turn go as one message: the channel limits the
-          // message rate (MESSAGE_RATE_PER_SECOND), and a burst must not end the session.
-          pendingInput += data;
-          if (inputScheduled) return;
-          inputScheduled = true;
-          setImmediate(() => {
-            inputScheduled = false;
-            const text = pendingInput;
-            pendingInput = '';
-            for (let i = 0; i < text.length; i += MAX_TERMINAL_INPUT_CHARS)
-              send({
-                type: 'terminal.input',
-                terminalId,
-                data: text.slice(i, i + MAX_TERMINAL_INPUT_CHARS),
-              });
-          });
-        },
+        write: (data) => input.write(data),
         resize: (cols, rows) => send({ type: 'terminal.resize', terminalId, cols, rows }),
         interrupt: () => send({ type: 'terminal.signal', terminalId, signal: 'SIGINT' }),
         close: () => send({ type: 'terminal.close', terminalId }),
