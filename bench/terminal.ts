@@ -50,6 +50,11 @@ const LINE_LENGTH = 200;
 const FILE_BYTES = 64 * 1024 * 1024;
 const CAT_ROUNDS = 3;
 const RECORD = process.env['ASSENT_BENCH_TERMINAL_RECORD'] !== '0';
+/** `echo` or `cat` to measure only one part (e.g. for a CPU profile of one); both by default. */
+const ONLY = process.env['ASSENT_BENCH_TERMINAL_ONLY'];
+
+/** How much of the output's end is searched for a mark (the mark, a line end, a prompt). */
+const TAIL_BYTES = 4096;
 
 /** One side of the comparison: a pty on the far end, keystrokes in, output out. */
 interface Pty {
@@ -66,7 +71,9 @@ function waitForMark(pty: Pty, mark: string): Promise<number> {
     let tail = '';
     pty.listen((chunk) => {
       bytes += chunk.length;
-      tail = (tail + chunk.toString('latin1')).slice(-4096);
+      // The mark is followed by at most a prompt: look at the end of each chunk only,
+      // rather than making a string of every 128 KiB chunk (ssh's chunks are looked at alike).
+      tail = (tail + chunk.subarray(-TAIL_BYTES).toString('latin1')).slice(-TAIL_BYTES);
       if (tail.includes(mark)) {
         pty.listen(null);
         resolve(bytes);
@@ -158,6 +165,49 @@ function sshPty(ssh: (options: readonly string[], command: string) => ChildProce
   };
 }
 
+/** Echo round trips of both sides, in interleaved blocks (milliseconds). */
+async function echoFigures(
+  ssh: (options: readonly string[], command: string) => ChildProcess,
+  engineer: EngineerSession,
+): Promise<{ ssh: number[]; assent: number[] }> {
+  stage('echo');
+  const shells = {
+    ssh: await ready(sshPty(ssh), 'exec cat > /dev/null'),
+    assent: await ready(await assentPty(engineer), 'exec cat > /dev/null'),
+  };
+  const echo = { ssh: [] as number[], assent: [] as number[] };
+  const perBlock = KEYSTROKES / ECHO_BLOCKS;
+  for (let block = 0; block < ECHO_BLOCKS; block++) {
+    const warmup = block === 0 ? WARMUP : 0;
+    echo.ssh.push(...(await echoRoundTrips(shells.ssh, perBlock, warmup)));
+    echo.assent.push(...(await echoRoundTrips(shells.assent, perBlock, warmup)));
+  }
+  await shells.ssh.close();
+  await shells.assent.close();
+  return echo;
+}
+
+/** `cat` throughput of both sides, in interleaved rounds (bytes per second). */
+async function catFigures(
+  ssh: (options: readonly string[], command: string) => ChildProcess,
+  engineer: EngineerSession,
+  file: string,
+): Promise<{ ssh: number[]; assent: number[] }> {
+  stage('cat');
+  const shells = {
+    ssh: await ready(sshPty(ssh), 'stty -echo'),
+    assent: await ready(await assentPty(engineer), 'stty -echo'),
+  };
+  const cat = { ssh: [] as number[], assent: [] as number[] };
+  for (let round = 0; round < CAT_ROUNDS; round++) {
+    cat.ssh.push(await catThroughput(shells.ssh, file, round));
+    cat.assent.push(await catThroughput(shells.assent, file, round));
+  }
+  await shells.ssh.close();
+  await shells.assent.close();
+  return cat;
+}
+
 /** Progress on stderr (the figures go to stdout). */
 const stage = (text: string): void => void process.stderr.write(`terminal bench: ${text}\n`);
 
@@ -215,60 +265,44 @@ async function measure(): Promise<void> {
     await engineer.waitForApproval();
     const loadBefore = loadavg()[0]!;
 
-    stage('echo');
-    const echoShells = {
-      ssh: await ready(sshPty(sshd.ssh), 'exec cat > /dev/null'),
-      assent: await ready(await assentPty(engineer), 'exec cat > /dev/null'),
-    };
-    const echo = { ssh: [] as number[], assent: [] as number[] };
-    const perBlock = KEYSTROKES / ECHO_BLOCKS;
-    for (let block = 0; block < ECHO_BLOCKS; block++) {
-      const warmup = block === 0 ? WARMUP : 0;
-      echo.ssh.push(...(await echoRoundTrips(echoShells.ssh, perBlock, warmup)));
-      echo.assent.push(...(await echoRoundTrips(echoShells.assent, perBlock, warmup)));
+    const header =
+      `terminal: relay, agent and engineer in 3 processes; recording ${RECORD ? 'on' : 'off'}; ` +
+      `load average ${loadBefore.toFixed(1)}`;
+    const lines: string[] = [];
+    const targets: string[] = [];
+    const target = (met: boolean, text: string): void =>
+      void targets.push(`  ${verdict(met)} ${text}`);
+    if (ONLY !== 'cat') {
+      const echo = await echoFigures(sshd.ssh, engineer);
+      const sshEcho = spread(echo.ssh);
+      const assentEcho = spread(echo.assent);
+      lines.push(
+        `echo: ${KEYSTROKES} keystrokes a side, one per ${KEYSTROKE_INTERVAL_MS} ms, ${ECHO_BLOCKS} interleaved blocks`,
+        `  ssh -tt (${sshd.defaultCipher()})  ${latencyLine(sshEcho)}`,
+        `  assent via relay  ${' '.repeat(sshd.defaultCipher().length)}${latencyLine(assentEcho)}`,
+      );
+      target(
+        assentEcho.p50 <= sshEcho.p50,
+        `echo p50 assent/ssh ${ratio(assentEcho.p50 / sshEcho.p50)} (target ≤ 1×)`,
+      );
+      target(assentEcho.p99 < 5, `echo p99 ${ms(assentEcho.p99)} (target < 5 ms)`);
     }
-    await echoShells.ssh.close();
-    await echoShells.assent.close();
-
-    stage('cat');
-    const catShells = {
-      ssh: await ready(sshPty(sshd.ssh), 'stty -echo'),
-      assent: await ready(await assentPty(engineer), 'stty -echo'),
-    };
-    const cat = { ssh: [] as number[], assent: [] as number[] };
-    for (let round = 0; round < CAT_ROUNDS; round++) {
-      cat.ssh.push(await catThroughput(catShells.ssh, file, round));
-      cat.assent.push(await catThroughput(catShells.assent, file, round));
+    if (ONLY !== 'echo') {
+      const cat = await catFigures(sshd.ssh, engineer, file);
+      const sshCat = spread(cat.ssh).p50;
+      const assentCat = spread(cat.assent).p50;
+      lines.push(
+        `cat of ${FILE_BYTES / 1024 / 1024} MiB, ${CAT_ROUNDS} interleaved rounds (median of each side):`,
+        `  ssh -tt           ${cat.ssh.map(mbps).join(', ')}`,
+        `  assent via relay  ${cat.assent.map(mbps).join(', ')}`,
+      );
+      target(
+        assentCat >= sshCat,
+        `cat throughput assent/ssh ${ratio(assentCat / sshCat)} (${mbps(assentCat)} vs ${mbps(sshCat)}; target ≥ 1×)`,
+      );
     }
-    await catShells.ssh.close();
-    await catShells.assent.close();
-
-    const sshEcho = spread(echo.ssh);
-    const assentEcho = spread(echo.assent);
-    const sshCat = spread(cat.ssh).p50;
-    const assentCat = spread(cat.assent).p50;
-    console.log(
-      `terminal: relay, agent and engineer in 3 processes; ${KEYSTROKES} keystrokes (one per ` +
-        `${KEYSTROKE_INTERVAL_MS} ms, ${ECHO_BLOCKS} interleaved blocks), cat of ` +
-        `${FILE_BYTES / 1024 / 1024} MiB (${CAT_ROUNDS} interleaved rounds, median); ` +
-        `recording ${RECORD ? 'on' : 'off'}; load average ${loadBefore.toFixed(1)} → ` +
-        `${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
-    );
-    console.log(`  ssh -tt echo (${sshd.defaultCipher()})  ${latencyLine(sshEcho)}`);
-    console.log(`  assent echo via relay        ${latencyLine(assentEcho)}`);
-    console.log(`  ssh -tt cat                  ${cat.ssh.map(mbps).join(', ')}`);
-    console.log(`  assent cat via relay         ${cat.assent.map(mbps).join(', ')}`);
-    console.log('ratios:');
-    const target = (met: boolean, text: string): void => console.log(`  ${verdict(met)} ${text}`);
-    target(
-      assentEcho.p50 <= sshEcho.p50,
-      `echo p50 assent/ssh ${ratio(assentEcho.p50 / sshEcho.p50)} (target ≤ 1×)`,
-    );
-    target(assentEcho.p99 < 5, `echo p99 ${ms(assentEcho.p99)} (target < 5 ms)`);
-    target(
-      assentCat >= sshCat,
-      `cat throughput assent/ssh ${ratio(assentCat / sshCat)} (${mbps(assentCat)} vs ${mbps(sshCat)}; target ≥ 1×)`,
-    );
+    console.log(`${header} → ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`);
+    for (const line of [...lines, 'ratios:', ...targets]) console.log(line);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
