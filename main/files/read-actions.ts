@@ -1,15 +1,9 @@
-// file.list, file.stat and file.read (issue 3, "File actions"). Reads stream
-// the bytes [offset, size) in FILE_CHUNK_BYTES chunks over link.sendStream,
-// hash the whole file so a resumed copy can be checked end to end, stop at
-// once when the grant's signal aborts, and fail with FILE_CHANGED when the
-// file changes underneath.
-import { createHash } from 'node:crypto';
+// file.list, file.stat and file.read (issue 3, "File actions"). A read's
+// bytes are streamed by read-stream.ts.
 import { opendir } from 'node:fs/promises';
-import { promises as fsp, type Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { AssentError } from '../../protocol/errors';
 import {
-  FILE_CHUNK_BYTES,
   FileListParams,
   FileReadParams,
   FileStatParams,
@@ -19,9 +13,10 @@ import {
   type FileReadResult,
   type FileStatResult,
 } from '../../protocol/files';
-import type { ActionHandler, ExecuteContext } from '../actions/action-router';
+import type { ActionHandler } from '../actions/action-router';
 import type { FileDeps } from './file-handler';
-import { auditFile, confirmTarget, resolveFor, throwIfStopped } from './file-target';
+import { auditFile, confirmTarget, resolveFor } from './file-target';
+import { streamFile } from './read-stream';
 import {
   fileTypeOf,
   lstatEntry,
@@ -31,9 +26,6 @@ import {
   type OpenedDirectory,
 } from './safe-path';
 import { pathDisplay } from './visible-path';
-
-/** Report read progress at most once per this many bytes. */
-const PROGRESS_EVERY_BYTES = 4 * 1024 * 1024;
 
 function childPath(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;
@@ -236,63 +228,4 @@ export function readHandler(deps: FileDeps): ActionHandler<FileReadParams> {
       return result;
     },
   };
-}
-
-async function streamFile(
-  deps: FileDeps,
-  handle: FileHandle,
-  stat: Stats,
-  params: FileReadParams,
-  context: ExecuteContext,
-  canonical: string,
-): Promise<FileReadResult> {
-  const hash = createHash('sha256');
-  const size = stat.size;
-  const readAt = async (position: number, end: number = size): Promise<Buffer> => {
-    const buf = Buffer.allocUnsafe(Math.min(FILE_CHUNK_BYTES, end - position));
-    let got = 0;
-    while (got < buf.length) {
-      const { bytesRead } = await handle.read(buf, got, buf.length - got, position + got);
-      if (bytesRead === 0)
-        throw new AssentError('FILE_CHANGED', `${canonical} got shorter while it was read.`);
-      got += bytesRead;
-    }
-    return buf;
-  };
-  // The prefix a resumed copy already has is hashed here, not sent.
-  for (let pos = 0; pos < params.offset;) {
-    throwIfStopped(context.signal);
-    const chunk = await readAt(pos, params.offset);
-    hash.update(chunk);
-    pos += chunk.length;
-  }
-  let sent = 0;
-  let lastReport = 0;
-  let position = params.offset;
-  // A read-ahead that is never awaited (the transfer stopped) must not become an unhandled rejection.
-  const ahead = (at: number): Promise<Buffer> => {
-    const p = readAt(at);
-    p.catch(() => undefined);
-    return p;
-  };
-  let next: Promise<Buffer> | null = position < size ? ahead(position) : null;
-  while (next) {
-    const chunk = await next;
-    throwIfStopped(context.signal);
-    position += chunk.length;
-    // Read ahead while this chunk is being sent.
-    next = position < size ? ahead(position) : null;
-    hash.update(chunk);
-    await deps.link.sendStream(params.streamId, chunk);
-    sent += chunk.length;
-    if (sent - lastReport >= PROGRESS_EVERY_BYTES || position === size) {
-      lastReport = sent;
-      context.progress(position, size, 'read');
-    }
-  }
-  throwIfStopped(context.signal);
-  const after = await handle.stat();
-  if (after.size !== size || after.mtimeMs !== stat.mtimeMs)
-    throw new AssentError('FILE_CHANGED', `${canonical} changed while it was read.`);
-  return { path: canonical, size, offset: params.offset, sent, sha256: hash.digest('hex') };
 }
