@@ -3,7 +3,7 @@
 // or edit, and downloads that resume from a local partial file and check the
 // agent's whole-file hash at the end.
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { AssentError } from '../../protocol/errors';
 import {
   FILE_CHUNK_BYTES,
@@ -19,6 +19,7 @@ import {
 import type { MessageOf } from '../../protocol/wire/messages';
 import { requestAction, type RequestActionOptions } from '../actions/request-action';
 import type { EngineerLink } from '../engineer-link';
+import { localChunks } from './local-chunks';
 
 /** Callbacks of one file request (pending prompt, progress, cancel). */
 export type FileRequestOptions = Omit<RequestActionOptions, 'requestId'>;
@@ -100,18 +101,16 @@ export async function digestOf(
   if (typeof source !== 'string')
     return { size: source.byteLength, sha256: hash.update(source).digest('hex') };
   let size = 0;
-  for await (const chunk of createReadStream(source, {
-    highWaterMark: FILE_CHUNK_BYTES,
-  }) as AsyncIterable<Buffer>) {
+  for await (const chunk of localChunks(source)) {
     hash.update(chunk);
     size += chunk.length;
   }
   return { size, sha256: hash.digest('hex') };
 }
 
+/** Each chunk is sent (awaited) before the next is asked for, as localChunks requires. */
 function chunksOf(source: string | Uint8Array): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
-  if (typeof source === 'string')
-    return createReadStream(source, { highWaterMark: FILE_CHUNK_BYTES });
+  if (typeof source === 'string') return localChunks(source);
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < source.byteLength; i += FILE_CHUNK_BYTES)
     chunks.push(source.subarray(i, i + FILE_CHUNK_BYTES));
@@ -209,11 +208,7 @@ export interface DownloadResult extends FileReadResult {
 async function hashPrefix(path: string, size: number): Promise<Hash> {
   const hash = createHash('sha256');
   if (size === 0) return hash;
-  for await (const chunk of createReadStream(path, {
-    end: size - 1,
-    highWaterMark: FILE_CHUNK_BYTES,
-  }) as AsyncIterable<Buffer>)
-    hash.update(chunk);
+  for await (const chunk of localChunks(path, size)) hash.update(chunk);
   return hash;
 }
 
