@@ -348,7 +348,12 @@ async function measure(): Promise<void> {
       (err: Error) => err.message,
     );
     const partial = (await fsp.stat(local)).size;
-    while (dropping.state !== 'active') await new Promise((r) => setTimeout(r, 20));
+    const resumeBy = Date.now() + RESUME_GRACE_MS;
+    while (dropping.state !== 'active') {
+      if (dropping.state === 'ended' || Date.now() > resumeBy)
+        throw new Error(`the dropped session did not resume (state ${dropping.state})`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const resumed = await getFile(dropping.link, source, local, { resume: true });
     const resumeMs = performance.now() - t0;
     const ok = resumed.sha256 === expected && (await sha256File(local)) === expected;
