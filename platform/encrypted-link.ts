@@ -80,7 +80,9 @@ export class EncryptedLink extends EventEmitter<{
     const checked = ChannelMessage.safeParse(message);
     if (!checked.success)
       throw new TypeError(`invalid outgoing ${message.type}: ${checked.error.issues[0]?.message}`);
-    void this.connection.sendFrame(this.channel.sealJson(checked.data)).catch(() => undefined);
+    void this.connection
+      .sendFrame(this.channel.sealJson(checked.data), true)
+      .catch(() => undefined);
   }
 
   /** Sends bulk bytes in frames of at most MAX_PLAINTEXT_BYTES; resolves when the transport can take more. */
@@ -89,7 +91,7 @@ export class EncryptedLink extends EventEmitter<{
     do {
       if (this.ended) throw new AssentError('CHANNEL_CLOSED');
       const chunk = bytes.subarray(offset, offset + MAX_PLAINTEXT_BYTES);
-      await this.connection.sendFrame(this.channel.sealStream(streamId, chunk));
+      await this.connection.sendFrame(this.channel.sealStream(streamId, chunk), true);
       offset += MAX_PLAINTEXT_BYTES;
     } while (offset < bytes.length);
   }
@@ -109,7 +111,7 @@ export class EncryptedLink extends EventEmitter<{
   async close(): Promise<void> {
     if (this.ended) return;
     try {
-      await this.connection.sendFrame(this.channel.sealClose());
+      await this.connection.sendFrame(this.channel.sealClose(), true);
     } catch {
       // The transport is gone already; the peer will see a truncation.
     }

@@ -2,16 +2,15 @@
 // it: signed upgrade headers, relay control messages (text frames, validated),
 // opaque binary frames, and backpressure on sending.
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage } from 'node:http';
-import WebSocket from 'ws';
 import { AssentError, isErrorCode, type ErrorCode } from '../protocol/errors';
 import type { EngineerCertificate } from '../protocol/identity';
 import { MAX_CONTROL_MESSAGE_BYTES, MAX_FRAME_BYTES } from '../protocol/limits';
 import { RELAY_PATHS, RelayToPeer, type PeerToRelay, type RelayRole } from '../protocol/wire/relay';
 import { buildAuthHeaders } from './relay-auth';
 import type { SigningKeyPair } from './signing';
+import { UpgradeRefused, WebSocketClient } from './websocket-client';
 
-/** Bytes handed to ws but not yet written to the socket before sendFrame waits. */
+/** Bytes handed to the socket but not yet written before sendFrame waits. */
 export const SEND_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 
 export interface RelayConnectionOptions {
@@ -45,17 +44,12 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: 'RELAY_FULL',
 };
 
-async function rejectionFrom(response: IncomingMessage): Promise<AssentError> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_CONTROL_MESSAGE_BYTES) break;
-    chunks.push(chunk as Buffer);
-  }
-  const status = response.statusCode ?? 0;
+function rejectionFrom(refusal: UpgradeRefused): AssentError {
+  const status = refusal.status;
   try {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    const body = JSON.parse(
+      refusal.body.subarray(0, MAX_CONTROL_MESSAGE_BYTES).toString('utf8'),
+    ) as {
       code?: unknown;
       message?: unknown;
     };
@@ -64,7 +58,7 @@ async function rejectionFrom(response: IncomingMessage): Promise<AssentError> {
         body.code,
         typeof body.message === 'string' ? body.message : undefined,
         {
-          details: { httpStatus: status, retryAfter: response.headers['retry-after'] },
+          details: { httpStatus: status, retryAfter: refusal.headers['retry-after'] },
         },
       );
     }
@@ -94,31 +88,14 @@ export class RelayConnection extends EventEmitter<{
   private heldClose: RelayClose | undefined;
   private closeCodeOverride: number | undefined;
 
-  private constructor(private readonly socket: WebSocket) {
+  private socket!: WebSocketClient;
+
+  private constructor() {
     super();
-    socket.on('message', (data, isBinary) => {
-      if (this.held) this.held.push({ data: data as Buffer, isBinary });
-      else this.onMessage(data as Buffer, isBinary);
-    });
-    socket.on('close', (code, reason) => {
-      this.releaseWaiters();
-      const info = {
-        code: this.closeCodeOverride ?? code,
-        reason: reason.toString('utf8'),
-        local: this.closedLocally,
-      };
-      if (this.held) this.heldClose = info;
-      else this.emit('close', info);
-    });
-    socket.on('error', (error: Error & { code?: string }) => {
-      // 'close' follows every error. A frame over maxPayload is reported as
-      // 1009 to the owner even when the peer never answers our close frame.
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.closeCodeOverride = 1009;
-    });
   }
 
   /** Connects and authenticates; rejects with the relay's error code (e.g. RELAY_CODE_UNKNOWN). */
-  static open(options: RelayConnectionOptions): Promise<RelayConnection> {
+  static async open(options: RelayConnectionOptions): Promise<RelayConnection> {
     const path = options.role === 'agent' ? RELAY_PATHS.agent : RELAY_PATHS.engineer;
     const headers = buildAuthHeaders({
       role: options.role,
@@ -128,43 +105,49 @@ export class RelayConnection extends EventEmitter<{
       target: options.target,
     });
     const url = new URL(path, options.url.endsWith('/') ? options.url : `${options.url}/`);
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, {
-        headers,
-        maxPayload: MAX_FRAME_BYTES,
-        perMessageDeflate: false,
-        handshakeTimeout: options.connectTimeoutMs ?? 10_000,
-        ...(options.ca ? { ca: options.ca } : {}),
-      });
-      socket.binaryType = 'nodebuffer';
-      let settled = false;
-      const fail = (error: AssentError): void => {
-        if (settled) return;
-        settled = true;
-        socket.removeAllListeners();
-        socket.on('error', () => undefined);
-        socket.terminate();
-        reject(error);
-      };
-      socket.once('unexpected-response', (_request, response) => {
-        void rejectionFrom(response).then(fail);
-      });
-      socket.once('error', (cause) => {
-        fail(
-          new AssentError(
-            'RELAY_UNREACHABLE',
-            `Could not reach the relay at ${options.url}: ${cause.message}`,
-            { cause },
-          ),
-        );
-      });
-      socket.once('open', () => {
-        if (settled) return;
-        settled = true;
-        socket.removeAllListeners('error');
-        resolve(new RelayConnection(socket));
-      });
-    });
+    const connection = new RelayConnection();
+    try {
+      connection.socket = await WebSocketClient.connect(
+        {
+          url,
+          headers,
+          ca: options.ca,
+          connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+          maxPayload: MAX_FRAME_BYTES,
+        },
+        {
+          text: (text) => connection.arrived(Buffer.from(text, 'utf8'), false),
+          binary: (frame) => connection.arrived(frame, true),
+          close: (code, reason) => connection.closed(code, reason),
+          // A frame over maxPayload is reported as 1009 even when the relay never answers our close.
+          fault: (fault) => (connection.closeCodeOverride = fault.closeCode),
+        },
+      );
+    } catch (cause) {
+      if (cause instanceof UpgradeRefused) throw rejectionFrom(cause);
+      throw new AssentError(
+        'RELAY_UNREACHABLE',
+        `Could not reach the relay at ${options.url}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    return connection;
+  }
+
+  private arrived(data: Buffer, isBinary: boolean): void {
+    if (this.held) this.held.push({ data, isBinary });
+    else this.onMessage(data, isBinary);
+  }
+
+  private closed(code: number, reason: string): void {
+    this.releaseWaiters();
+    const info = {
+      code: this.closeCodeOverride ?? code,
+      reason,
+      local: this.closedLocally,
+    };
+    if (this.held) this.heldClose = info;
+    else this.emit('close', info);
   }
 
   /**
@@ -181,23 +164,29 @@ export class RelayConnection extends EventEmitter<{
 
   /** True while the socket is open. */
   get isOpen(): boolean {
-    return this.socket.readyState === WebSocket.OPEN;
+    return this.socket.isOpen;
   }
 
   /** Sends a control message to the relay. */
   sendControl(message: PeerToRelay): void {
-    if (this.isOpen) this.socket.send(JSON.stringify(message));
+    this.socket.sendText(JSON.stringify(message));
   }
 
-  /** Sends one binary frame; resolves once the socket can take more (backpressure). */
-  sendFrame(frame: Buffer): Promise<void> {
+  /**
+   * Sends one binary frame; resolves once the socket can take more
+   * (backpressure). With `owned`, the caller hands `frame` over (a freshly
+   * sealed frame): it is masked in place instead of copied, and must not be
+   * used again.
+   */
+  sendFrame(frame: Buffer, owned = false): Promise<void> {
     if (!this.isOpen)
       return Promise.reject(
         new AssentError('CHANNEL_CLOSED', 'The connection to the relay is closed.'),
       );
-    this.pendingBytes += frame.length;
-    this.socket.send(frame, { binary: true }, () => {
-      this.pendingBytes -= frame.length;
+    const length = frame.length;
+    this.pendingBytes += length;
+    this.socket.sendBinary(frame, owned, () => {
+      this.pendingBytes -= length;
       if (this.pendingBytes < SEND_HIGH_WATER_BYTES / 2) this.releaseWaiters();
     });
     if (this.pendingBytes < SEND_HIGH_WATER_BYTES) return Promise.resolve();
@@ -207,12 +196,7 @@ export class RelayConnection extends EventEmitter<{
   /** Closes the connection (1000 = leaving for good; the relay ends the pairing at once). */
   close(code = 1000, reason = ''): void {
     this.closedLocally = true;
-    if (
-      this.socket.readyState === WebSocket.OPEN ||
-      this.socket.readyState === WebSocket.CONNECTING
-    ) {
-      this.socket.close(code, reason);
-    }
+    if (!this.socket.isClosed) this.socket.close(code, reason);
   }
 
   /** Drops the connection without a closing handshake (as a network failure would). */

@@ -3,13 +3,12 @@
 // before authentication, so a malformed upgrade costs no signature check; the
 // 101 answer is written only after the upgrade was admitted. No extension
 // (compression) and no subprotocol is ever accepted.
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { acceptValue } from '../platform/websocket-frames';
 import { AssentError } from '../protocol/errors';
 
-/** RFC 6455 §1.3: appended to the client's key before hashing. */
-const ACCEPT_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+export { acceptValue };
 /** A key is 16 random bytes in base64: 22 characters and `==`. */
 const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
 
@@ -31,13 +30,6 @@ export function checkWebSocketRequest(req: IncomingMessage): string {
   const key = req.headers['sec-websocket-key'];
   if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw bad('Sec-WebSocket-Key is invalid');
   return key;
-}
-
-/** The Sec-WebSocket-Accept value for a client's key. */
-export function acceptValue(key: string): string {
-  return createHash('sha1')
-    .update(key + ACCEPT_GUID)
-    .digest('base64');
 }
 
 /** Writes the 101 answer that opens the WebSocket on `socket`. */
