@@ -18,10 +18,33 @@ function withoutEscapes(text: string): string {
 
 /** Printable ASCII and tab: text that visibleLine returns unchanged. */
 const PLAIN = /^[\t\x20-\x7e]*$/;
+/** A batch with nothing to drop or show escaped: printable ASCII, tabs and line ends only. */
+const PLAIN_BATCH = /^[\t\n\r\x20-\x7e]*$/;
 
 /** `visibleLine`, without its per-character work for the common plain-ASCII line (same result). */
 function shown(line: string): string {
   return PLAIN.test(line) ? line : visibleLine(line);
+}
+
+/**
+ * The mirror's text for `decoded`: each line without carriage returns,
+ * prefixed, empty lines left out. A plain batch (a bulk `cat`) takes a few
+ * whole-string replacements instead of a pass per line.
+ */
+function mirrorText(prefix: string, decoded: string): string {
+  if (PLAIN_BATCH.test(decoded)) {
+    const body = decoded
+      .replaceAll('\r', '')
+      .replace(/\n{2,}/g, '\n')
+      .replace(/^\n|\n$/g, '');
+    return body ? `${prefix}${body.replaceAll('\n', `\n${prefix}`)}\n` : '';
+  }
+  let text = '';
+  for (const line of withoutEscapes(decoded).split(/\r?\n/)) {
+    const bare = line.replaceAll('\r', '');
+    if (bare) text += `${prefix}${shown(bare)}\n`;
+  }
+  return text;
 }
 
 /** Mirrors terminal output and lifecycle onto `output`. */
@@ -34,10 +57,7 @@ export function mirrorTerminals(services: AgentSessionServices, output: Writable
     // Escape sequences are dropped and other invisible characters shown as
     // ⟨U+XXXX⟩: the mirror must not repaint or spoof this UI. One write per
     // batch of output, however many lines it holds.
-    let text = '';
-    for (const line of withoutEscapes(bytes.toString('utf8')).split(/\r?\n/)) {
-      if (line) text += `[terminal ${terminalId}] ${shown(line.replaceAll('\r', ''))}\n`;
-    }
+    const text = mirrorText(`[terminal ${terminalId}] `, bytes.toString('utf8'));
     if (text) output.write(text);
   });
   terminals.on('exited', (terminalId: string, end: unknown) => {

@@ -34,6 +34,18 @@ describe('mirrorTerminals', () => {
     expect(m.writes()).toBe(1);
   });
 
+  it('shows plain output line by line, without carriage returns or empty lines', async () => {
+    const m = mirror();
+    m.terminals.emit('output', 't1', Buffer.from('\r\none\r\n\r\n\r\rtwo\r\r\n\n"three" \\ 4\tx'));
+    m.terminals.emit('output', 't2', Buffer.from('\r\n\n'));
+    m.terminals.emit('output', 't1', Buffer.from('five\n'));
+    await new Promise((r) => setImmediate(r));
+    expect(m.shown()).toBe(
+      '[terminal t1] one\n[terminal t1] two\n[terminal t1] "three" \\ 4\tx\n[terminal t1] five\n',
+    );
+    expect(m.writes()).toBe(2);
+  });
+
   it('shows invisible and bidi characters as ⟨U+XXXX⟩, ASCII lines unchanged', async () => {
     const m = mirror();
     m.terminals.emit(
