@@ -19,8 +19,15 @@
 // the shared machine hits both alike. Targets are printed as PASS/MISS.
 //
 //   node bin/run-ts.js bench/terminal.ts   (ASSENT_BENCH_TERMINAL_RECORD=0: without recording)
-import { type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineerSession } from '../console/engineer-session';
@@ -28,8 +35,9 @@ import { openShell, type RemoteShell } from '../console/terminal/terminal-client
 import { issueCertificate } from '../platform/credentials';
 import { exportPrivateKey, generateSigningKeyPair } from '../platform/signing';
 import type { VendorPublicKey } from '../protocol/identity';
-import { startOpenSsh } from './openssh';
+import { startOpenSsh, type OpenSsh } from './openssh';
 import { BenchChild } from './support/bench-child';
+import { cpuSeconds } from './support/cpu-time';
 import { hasPrivateKeyring, runUnderPrivateKeyring } from './support/keyring';
 import { startRelayProcess } from './support/relay-process';
 import { latencyLine, mbps, ms, ratio, spread, verdict } from './support/stats';
@@ -58,6 +66,8 @@ const TAIL_BYTES = 4096;
 
 /** One side of the comparison: a pty on the far end, keystrokes in, output out. */
 interface Pty {
+  /** The processes that carry the bytes (not the shell or cat): their CPU is compared. */
+  transport(): Array<number | undefined>;
   write(text: string): void;
   /** Receives every output chunk (replacing the previous listener); null stops. */
   listen(listener: ((chunk: Buffer) => void) | null): void;
@@ -112,14 +122,55 @@ async function echoRoundTrips(pty: Pty, count: number, warmup: number): Promise<
   return times;
 }
 
-/** Bytes per second of `cat file` in the pty, from writing the command to seeing the mark after it. */
-async function catThroughput(pty: Pty, file: string, round: number): Promise<number> {
+/** CPU seconds each process has used so far (0 for one /proc cannot tell). */
+function cpuOf(pids: Array<number | undefined>): number[] {
+  return pids.map((pid) => cpuSeconds(pid) ?? 0);
+}
+
+/**
+ * `cat file` in the pty: bytes per second from writing the command to seeing
+ * the mark after it, and the transport's CPU seconds per GiB meanwhile.
+ */
+async function catThroughput(
+  pty: Pty,
+  file: string,
+  round: number,
+): Promise<{ rate: number; cpuPerGiB: number; eachPerGiB: number[] }> {
   const { command, mark } = markCommand('assent-bench-end', round);
+  const pids = pty.transport();
+  const cpu0 = cpuOf(pids);
   const t0 = performance.now();
   const done = waitForMark(pty, mark);
   pty.write(`cat ${file}; ${command}\r`);
   const bytes = await done;
-  return bytes / ((performance.now() - t0) / 1000);
+  const seconds = (performance.now() - t0) / 1000;
+  const gib = bytes / 2 ** 30;
+  const each = cpuOf(pids).map((after, i) => (after - cpu0[i]!) / gib);
+  return { rate: bytes / seconds, cpuPerGiB: each.reduce((a, b) => a + b, 0), eachPerGiB: each };
+}
+
+/** Processes under `root` (by parent id, from /proc) whose name starts with `name`. */
+function descendantsNamed(root: number | undefined, name: string): number[] {
+  const parents = new Map<number, { ppid: number; comm: string }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), { ppid, comm });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const under = (pid: number): boolean => {
+    for (let p = parents.get(pid)?.ppid; p !== undefined && p > 1; p = parents.get(p)?.ppid)
+      if (p === root) return true;
+    return false;
+  };
+  return [...parents]
+    .filter(([pid, p]) => p.comm.startsWith(name) && under(pid))
+    .map(([pid]) => pid);
 }
 
 /** Starts `startup` in a pty (echo on: `cat > /dev/null`; echo off: an interactive shell). */
@@ -132,7 +183,10 @@ async function ready(pty: Pty, startup: string): Promise<Pty> {
 }
 
 /** An interactive window on the agent, through the relay. */
-async function assentPty(engineer: EngineerSession): Promise<Pty> {
+async function assentPty(
+  engineer: EngineerSession,
+  transport: Array<number | undefined>,
+): Promise<Pty> {
   let listener: ((chunk: Buffer) => void) | null = null;
   const shell: RemoteShell = await openShell(engineer.link, {
     cols: 200,
@@ -140,6 +194,7 @@ async function assentPty(engineer: EngineerSession): Promise<Pty> {
     onOutput: (bytes) => listener?.(bytes),
   });
   return {
+    transport: () => transport,
     write: (text) => shell.write(text),
     listen: (l) => (listener = l),
     close: async () => {
@@ -150,12 +205,14 @@ async function assentPty(engineer: EngineerSession): Promise<Pty> {
 }
 
 /** `ssh -tt` running the user's shell interactively, as the agent's window does. */
-function sshPty(ssh: (options: readonly string[], command: string) => ChildProcess): Pty {
-  const child = ssh(['-tt'], 'exec "${SHELL:-/bin/bash}" -i');
+function sshPty(sshd: OpenSsh): Pty {
+  const child = sshd.ssh(['-tt'], 'exec "${SHELL:-/bin/bash}" -i');
   let listener: ((chunk: Buffer) => void) | null = null;
   child.stdout!.on('data', (c: Buffer) => listener?.(c));
   const exited = new Promise((r) => child.once('exit', r));
   return {
+    // The client, and sshd's processes for this connection (the shell and cat are not sshd).
+    transport: () => [child.pid, ...descendantsNamed(sshd.pid, 'sshd')],
     write: (text) => child.stdin!.write(text),
     listen: (l) => (listener = l),
     close: async () => {
@@ -167,13 +224,14 @@ function sshPty(ssh: (options: readonly string[], command: string) => ChildProce
 
 /** Echo round trips of both sides, in interleaved blocks (milliseconds). */
 async function echoFigures(
-  ssh: (options: readonly string[], command: string) => ChildProcess,
+  sshd: OpenSsh,
   engineer: EngineerSession,
+  transport: Array<number | undefined>,
 ): Promise<{ ssh: number[]; assent: number[] }> {
   stage('echo');
   const shells = {
-    ssh: await ready(sshPty(ssh), 'exec cat > /dev/null'),
-    assent: await ready(await assentPty(engineer), 'exec cat > /dev/null'),
+    ssh: await ready(sshPty(sshd), 'exec cat > /dev/null'),
+    assent: await ready(await assentPty(engineer, transport), 'exec cat > /dev/null'),
   };
   const echo = { ssh: [] as number[], assent: [] as number[] };
   const perBlock = KEYSTROKES / ECHO_BLOCKS;
@@ -188,17 +246,20 @@ async function echoFigures(
 }
 
 /** `cat` throughput of both sides, in interleaved rounds (bytes per second). */
+type CatRound = Awaited<ReturnType<typeof catThroughput>>;
+
 async function catFigures(
-  ssh: (options: readonly string[], command: string) => ChildProcess,
+  sshd: OpenSsh,
   engineer: EngineerSession,
+  transport: Array<number | undefined>,
   file: string,
-): Promise<{ ssh: number[]; assent: number[] }> {
+): Promise<{ ssh: CatRound[]; assent: CatRound[] }> {
   stage('cat');
   const shells = {
-    ssh: await ready(sshPty(ssh), 'stty -echo'),
-    assent: await ready(await assentPty(engineer), 'stty -echo'),
+    ssh: await ready(sshPty(sshd), 'stty -echo'),
+    assent: await ready(await assentPty(engineer, transport), 'stty -echo'),
   };
-  const cat = { ssh: [] as number[], assent: [] as number[] };
+  const cat = { ssh: [] as CatRound[], assent: [] as CatRound[] };
   for (let round = 0; round < CAT_ROUNDS; round++) {
     cat.ssh.push(await catThroughput(shells.ssh, file, round));
     cat.assent.push(await catThroughput(shells.assent, file, round));
@@ -253,6 +314,7 @@ async function measure(): Promise<void> {
     writeFileSync(setupFile, JSON.stringify(agentSetup), { mode: 0o600 });
     const agent = BenchChild.start('bench/support/terminal-agent.ts', [setupFile]);
     cleanups.push(() => agent.stop(15_000));
+    const transport = [process.pid, relay.pid, agent.pid];
     agent.send({ op: 'session' });
     const engineer = await EngineerSession.connect({
       relayUrl: relay.url,
@@ -273,7 +335,7 @@ async function measure(): Promise<void> {
     const target = (met: boolean, text: string): void =>
       void targets.push(`  ${verdict(met)} ${text}`);
     if (ONLY !== 'cat') {
-      const echo = await echoFigures(sshd.ssh, engineer);
+      const echo = await echoFigures(sshd, engineer, transport);
       const sshEcho = spread(echo.ssh);
       const assentEcho = spread(echo.assent);
       lines.push(
@@ -288,13 +350,19 @@ async function measure(): Promise<void> {
       target(assentEcho.p99 < 5, `echo p99 ${ms(assentEcho.p99)} (target < 5 ms)`);
     }
     if (ONLY !== 'echo') {
-      const cat = await catFigures(sshd.ssh, engineer, file);
-      const sshCat = spread(cat.ssh).p50;
-      const assentCat = spread(cat.assent).p50;
+      const cat = await catFigures(sshd, engineer, transport, file);
+      const sshCat = spread(cat.ssh.map((r) => r.rate)).p50;
+      const assentCat = spread(cat.assent.map((r) => r.rate)).p50;
+      const cpu = (rounds: CatRound[]): string =>
+        `CPU ${spread(rounds.map((r) => r.cpuPerGiB)).p50.toFixed(1)} s/GiB`;
+      const split = (rounds: CatRound[], names: string[]): string =>
+        names
+          .map((name, i) => `${name} ${spread(rounds.map((r) => r.eachPerGiB[i]!)).p50.toFixed(1)}`)
+          .join(', ');
       lines.push(
         `cat of ${FILE_BYTES / 1024 / 1024} MiB, ${CAT_ROUNDS} interleaved rounds (median of each side):`,
-        `  ssh -tt           ${cat.ssh.map(mbps).join(', ')}`,
-        `  assent via relay  ${cat.assent.map(mbps).join(', ')}`,
+        `  ssh -tt           ${cat.ssh.map((r) => mbps(r.rate)).join(', ')}; ${cpu(cat.ssh)} (ssh and sshd)`,
+        `  assent via relay  ${cat.assent.map((r) => mbps(r.rate)).join(', ')}; ${cpu(cat.assent)} (${split(cat.assent, ['engineer', 'relay', 'agent'])})`,
       );
       target(
         assentCat >= sshCat,
