@@ -1,19 +1,28 @@
-// Consent engine benchmark (not a test): the cost of deciding an action that
-// a standing consent covers, audit records included (action.requested and
-// action.decided: two appends), against two bare AuditLog appends of records
-// of the same size measured alternately in the same run. The difference is
-// the engine's own overhead (rules evaluation with the default denied globs,
-// digest, grant minting); target p99 under 1 ms. Run durable (fdatasync per
-// append, as the agent runs) and without sync (CPU only).
+// Consent engine benchmark (not a test), issue 3: the cost of deciding an
+// action that a standing consent covers, audit records included
+// (action.requested and action.decided: two appends), target p99 under 1 ms.
+// Printed for each request:
+//  - the whole ConsentEngine.request, its durable audit appends included;
+//  - the engine's own overhead: the same request minus the time its own two
+//    appends took, timed around each append in the same request (the engine
+//    awaits them one after the other, so nothing else overlaps them). An
+//    earlier version subtracted the time of two *other* appends measured just
+//    after; the p99 of that difference is the spread of the disk's latency,
+//    not anything the engine does;
+//  - as a reference, two bare AuditLog appends of records of the same size,
+//    measured alternately in the same run.
+// Run durable (O_DSYNC per append, as the agent runs) and without sync (CPU
+// only), and with a no-op sink (the engine alone).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AuditLog } from '../main/audit/audit-log';
 import { actionDigest, type ActionDescription } from '../main/consent/action';
-import { ConsentEngine } from '../main/consent/consent-engine';
+import { ConsentEngine, type AuditSink } from '../main/consent/consent-engine';
 import { EffectiveRules } from '../main/rules/effective-rules';
 import { GroundRules } from '../protocol/ground-rules';
+import { verdict } from './support/stats';
 
 const DURABLE_ROUNDS = 500;
 const FAST_ROUNDS = 10_000;
@@ -63,21 +72,39 @@ function action(i: number): ActionDescription {
   };
 }
 
+/** An audit sink that passes appends on and adds up the time they take (µs). */
+class TimedSink implements AuditSink {
+  spent = 0;
+  constructor(private readonly log: AuditLog) {}
+  async append(event: Parameters<AuditSink['append']>[0]): Promise<unknown> {
+    const start = performance.now();
+    try {
+      return await this.log.append(event as Parameters<AuditLog['append']>[0]);
+    } finally {
+      this.spent += (performance.now() - start) * 1000;
+    }
+  }
+}
+
 async function measure(
   root: string,
   durable: boolean,
   rounds: number,
-): Promise<{ engine: number[]; bare: number[] }> {
+): Promise<{ engine: number[]; own: number[]; bare: number[] }> {
   const engineLog = await AuditLog.open(join(root, `engine-${durable}`), { durable });
   const bareLog = await AuditLog.open(join(root, `bare-${durable}`), { durable });
-  const engine = new ConsentEngine({ sessionId: 'bench-session', rules, audit: engineLog });
-  const out = { engine: [] as number[], bare: [] as number[] };
+  const sink = new TimedSink(engineLog);
+  const engine = new ConsentEngine({ sessionId: 'bench-session', rules, audit: sink });
+  const out = { engine: [] as number[], own: [] as number[], bare: [] as number[] };
   try {
     for (let i = 0; i < rounds; i++) {
       const a = action(i);
+      sink.spent = 0;
       let start = performance.now();
       await engine.request(a, { requestId: `r${i}` });
-      out.engine.push((performance.now() - start) * 1000);
+      const took = (performance.now() - start) * 1000;
+      out.engine.push(took);
+      out.own.push(took - sink.spent);
       engine.finish(`r${i}`);
       // The same two records, without the engine.
       const digest = actionDigest(a);
@@ -134,6 +161,9 @@ async function measureEngineOnly(rounds: number): Promise<number[]> {
 }
 
 const fmt = (n: number): string => n.toFixed(1).padStart(8);
+/** The issue's target is judged on the durable run (as the agent runs); the other is information. */
+const target = (judged: boolean, p99: number): string =>
+  judged ? `${verdict(p99 < 1000)} (target p99 < 1000 µs)` : '(info)';
 
 /** Prints the standing-consent decision latency against bare audit appends. */
 export async function run(): Promise<void> {
@@ -145,18 +175,18 @@ export async function run(): Promise<void> {
       const samples = await measure(root, durable, rounds);
       const ours = stats(samples.engine);
       const bare = stats(samples.bare);
-      const overhead = stats(samples.engine.map((t, i) => t - samples.bare[i]!));
+      const own = stats(samples.own);
       console.log(
         `  ${durable ? 'durable audit (fdatasync per record)' : 'audit without sync (CPU only)'}, ${rounds} actions`,
       );
       console.log(
-        `  ${'ConsentEngine.request'.padEnd(40)} p50 ${fmt(ours.p50)} µs   p99 ${fmt(ours.p99)} µs`,
+        `  ${'ConsentEngine.request, appends included'.padEnd(40)} p50 ${fmt(ours.p50)} µs   p99 ${fmt(ours.p99)} µs   ${target(durable, ours.p99)}`,
+      );
+      console.log(
+        `  ${'  of which the engine itself'.padEnd(40)} p50 ${fmt(own.p50)} µs   p99 ${fmt(own.p99)} µs   ${target(durable, own.p99)}`,
       );
       console.log(
         `  ${'reference: two AuditLog.append'.padEnd(40)} p50 ${fmt(bare.p50)} µs   p99 ${fmt(bare.p99)} µs`,
-      );
-      console.log(
-        `  ${'engine overhead (paired difference)'.padEnd(40)} p50 ${fmt(overhead.p50)} µs   p99 ${fmt(overhead.p99)} µs   (target p99 < 1000 µs)`,
       );
       console.log(
         `  ratio engine / reference: p50 ${(ours.p50 / bare.p50).toFixed(2)}×, p99 ${(ours.p99 / bare.p99).toFixed(2)}×`,
@@ -165,7 +195,7 @@ export async function run(): Promise<void> {
     const alone = stats(await measureEngineOnly(FAST_ROUNDS));
     console.log(`  engine alone (no-op audit sink), ${FAST_ROUNDS} actions`);
     console.log(
-      `  ${'ConsentEngine.request'.padEnd(40)} p50 ${fmt(alone.p50)} µs   p99 ${fmt(alone.p99)} µs   (target p99 < 1000 µs)`,
+      `  ${'ConsentEngine.request'.padEnd(40)} p50 ${fmt(alone.p50)} µs   p99 ${fmt(alone.p99)} µs   ${verdict(alone.p99 < 1000)} (target p99 < 1000 µs)`,
     );
   } finally {
     await rm(root, { recursive: true, force: true });
