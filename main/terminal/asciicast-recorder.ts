@@ -3,6 +3,7 @@
 // ("o"), input ("i"), resizes ("r") and approvals as markers ("m"). The file
 // is created exclusively with mode 0600 in the agent's data folder; its
 // sha256 goes to the audit log when the terminal ends (issue 4).
+import { isAscii } from 'node:buffer';
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -33,6 +34,8 @@ export class AsciicastRecorder {
   private bytes = 0;
   private events = 0;
   private readonly output = new StringDecoder('utf8');
+  /** The decoder may hold the start of a character (the last output byte was not ASCII). */
+  private decoderMayHold = false;
   private readonly started: number;
 
   private constructor(
@@ -66,7 +69,17 @@ export class AsciicastRecorder {
 
   /** Bytes the terminal printed. */
   recordOutput(chunk: Uint8Array): void {
-    const text = this.output.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (bytes.length === 0) return;
+    // Most output is ASCII: then it needs no UTF-8 decoding or encoding (a bulk
+    // cat is recorded at the rate it is sent), and the event's bytes are the same.
+    if (!this.decoderMayHold && isAscii(bytes)) {
+      this.event('o', bytes.toString('latin1'), 'latin1');
+      return;
+    }
+    const text = this.output.write(bytes);
+    // After an ASCII byte the decoder holds nothing (an unfinished character before it is U+FFFD).
+    this.decoderMayHold = bytes[bytes.length - 1]! >= 0x80;
     if (text.length > 0) this.event('o', text);
   }
 
@@ -105,16 +118,21 @@ export class AsciicastRecorder {
     };
   }
 
-  private event(code: 'o' | 'i' | 'r' | 'm', data: string): void {
+  /** `encoding` latin1 only for ASCII `data` (its JSON is ASCII too: the same bytes, encoded faster). */
+  private event(
+    code: 'o' | 'i' | 'r' | 'm',
+    data: string,
+    encoding: 'utf8' | 'latin1' = 'utf8',
+  ): void {
     const seconds = Math.max(0, (this.now() - this.started) / 1000);
-    this.writeLine(JSON.stringify([Number(seconds.toFixed(6)), code, data]));
+    this.writeLine(JSON.stringify([Number(seconds.toFixed(6)), code, data]), encoding);
     this.events++;
   }
 
-  private writeLine(line: string): void {
+  private writeLine(line: string, encoding: 'utf8' | 'latin1' = 'utf8'): void {
     if (this.fd === null)
       throw new AssentError('TERMINAL_RECORDING_FAILED', 'The recording is closed.');
-    const data = Buffer.from(line + '\n', 'utf8');
+    const data = Buffer.from(line + '\n', encoding);
     try {
       let off = 0;
       while (off < data.length) off += writeSync(this.fd, data, off);
