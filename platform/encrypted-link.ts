@@ -91,7 +91,7 @@ export class EncryptedLink extends EventEmitter<{
     do {
       if (this.ended) throw new AssentError('CHANNEL_CLOSED');
       const chunk = bytes.subarray(offset, offset + MAX_PLAINTEXT_BYTES);
-      await this.connection.sendFrame(this.channel.sealStream(streamId, chunk), true);
+      await this.connection.sendFrame(this.channel.sealStreamParts(streamId, chunk), true);
       offset += MAX_PLAINTEXT_BYTES;
     } while (offset < bytes.length);
   }

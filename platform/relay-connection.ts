@@ -173,17 +173,19 @@ export class RelayConnection extends EventEmitter<{
   }
 
   /**
-   * Sends one binary frame; resolves once the socket can take more
-   * (backpressure). With `owned`, the caller hands `frame` over (a freshly
-   * sealed frame): it is masked in place instead of copied, and must not be
-   * used again.
+   * Sends one binary frame (whole, or as parts that concatenated make it);
+   * resolves once the socket can take more (backpressure). With `owned`, the
+   * caller hands the buffers over (a freshly sealed frame): they are masked
+   * in place instead of copied, and must not be used again.
    */
-  sendFrame(frame: Buffer, owned = false): Promise<void> {
+  sendFrame(frame: Buffer | readonly Buffer[], owned = false): Promise<void> {
     if (!this.isOpen)
       return Promise.reject(
         new AssentError('CHANNEL_CLOSED', 'The connection to the relay is closed.'),
       );
-    const length = frame.length;
+    const length = Array.isArray(frame)
+      ? frame.reduce((sum: number, part: Buffer) => sum + part.length, 0)
+      : (frame as Buffer).length;
     this.pendingBytes += length;
     this.socket.sendBinary(frame, owned, () => {
       this.pendingBytes -= length;

@@ -9,7 +9,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import {
   acceptValue,
-  applyMask,
+  applyMaskAt,
   closePayload,
   FrameFault,
   FrameReader,
@@ -206,17 +206,19 @@ export class WebSocketClient {
   /** Sends a text message. */
   sendText(text: string): void {
     if (this.#state !== STATE.open) return;
-    this.#write(OPCODE.text, Buffer.from(text, 'utf8'));
+    this.#write(OPCODE.text, [Buffer.from(text, 'utf8')]);
   }
 
   /**
-   * Sends a binary message; `written` runs once the socket took it. With
-   * `owned`, the caller hands `frame` over: it is masked in place (no copy)
-   * and must not be used again.
+   * Sends a binary message, given whole or as parts that concatenated make
+   * it; `written` runs once the socket took it. With `owned`, the caller
+   * hands the buffers over: they are masked in place (no copy) and must not
+   * be used again.
    */
-  sendBinary(frame: Buffer, owned: boolean, written?: () => void): void {
+  sendBinary(frame: Buffer | readonly Buffer[], owned: boolean, written?: () => void): void {
     if (this.#state !== STATE.open) return;
-    this.#write(OPCODE.binary, owned ? frame : Buffer.from(frame), written);
+    const parts = Array.isArray(frame) ? frame : [frame as Buffer];
+    this.#write(OPCODE.binary, owned ? parts : parts.map((part) => Buffer.from(part)), written);
   }
 
   /** Starts the closing handshake; the socket is cut if the server does not answer in time. */
@@ -226,7 +228,7 @@ export class WebSocketClient {
       return;
     }
     if (!this.#closeSent) {
-      this.#write(OPCODE.close, closePayload(code, reason));
+      this.#write(OPCODE.close, [closePayload(code, reason)]);
       this.#closeSent = true;
     }
     this.#state = STATE.closing;
@@ -256,16 +258,21 @@ export class WebSocketClient {
     return `${lines.join('\r\n')}\r\n\r\n`;
   }
 
-  /** The masked frame `payload` (ours to mask in place), header and payload in one gathered write. */
-  #write(opcode: number, payload: Buffer, written?: () => void): void {
+  /** One masked frame of `parts` (ours to mask in place), header and parts in one gathered write. */
+  #write(opcode: number, parts: readonly Buffer[], written?: () => void): void {
     const socket = this.#socket;
     if (socket.destroyed || !socket.writable) return;
     const mask = nextMask();
-    const header = frameHeader(opcode, payload.length, mask);
-    applyMask(payload, mask);
+    let length = 0;
+    for (const part of parts) {
+      applyMaskAt(part, mask, length);
+      length += part.length;
+    }
     socket.cork();
-    socket.write(header);
-    socket.write(payload, written && (() => written()));
+    socket.write(frameHeader(opcode, length, mask));
+    for (let i = 0; i < parts.length; i++)
+      socket.write(parts[i]!, i === parts.length - 1 && written ? () => written() : undefined);
+    if (parts.length === 0 && written) socket.write(Buffer.alloc(0), () => written());
     socket.uncork();
   }
 
@@ -357,7 +364,7 @@ export class WebSocketClient {
   #control(opcode: number, payload: Buffer): void {
     if (this.#discarding) return;
     if (opcode === OPCODE.ping) {
-      if (this.#state === STATE.open) this.#write(OPCODE.pong, payload);
+      if (this.#state === STATE.open) this.#write(OPCODE.pong, [payload]);
       return;
     }
     if (opcode === OPCODE.pong) return;
@@ -367,7 +374,7 @@ export class WebSocketClient {
     this.#closeReason = reason;
     this.#discarding = true;
     if (!this.#closeSent) {
-      this.#write(OPCODE.close, code === 1005 ? Buffer.alloc(0) : closePayload(code, ''));
+      this.#write(OPCODE.close, code === 1005 ? [] : [closePayload(code, '')]);
       this.#closeSent = true;
     }
     this.#state = STATE.closing;

@@ -36,6 +36,19 @@ export function applyMask(bytes: Buffer, mask: Buffer): void {
   for (let i = 0; i < bytes.length; i++) bytes[i]! ^= mask[i & 3]!;
 }
 
+const rotatedMask = Buffer.alloc(4);
+
+/** applyMask for bytes that start at payload offset `offset` (the mask rotated to match). */
+export function applyMaskAt(bytes: Buffer, mask: Buffer, offset: number): void {
+  const shift = offset & 3;
+  if (shift === 0) {
+    applyMask(bytes, mask);
+    return;
+  }
+  for (let i = 0; i < 4; i++) rotatedMask[i] = mask[(i + shift) & 3]!;
+  applyMask(bytes, rotatedMask);
+}
+
 export const OPCODE = {
   continuation: 0x0,
   text: 0x1,
@@ -178,7 +191,6 @@ export class FrameReader {
   #frameOffset = 0;
   #masked = false;
   readonly #mask = Buffer.alloc(4);
-  readonly #rotated = Buffer.alloc(4);
   /** The copy target of the current frame (reusedChunks). */
   #frameCopy: Buffer | undefined;
   #controlPieces: Buffer[] = [];
@@ -273,7 +285,7 @@ export class FrameReader {
       piece.copy(this.#frameCopy, this.#frameOffset);
       piece = this.#frameCopy.subarray(this.#frameOffset, this.#frameOffset + take);
     } else if (this.#frameOpcode >= 0x8 && this.#options.reusedChunks) piece = Buffer.from(piece);
-    if (this.#masked) applyMask(piece, this.#maskAt(this.#frameOffset));
+    if (this.#masked) applyMaskAt(piece, this.#mask, this.#frameOffset);
     this.#frameOffset += take;
     this.#remaining -= take;
     if (this.#frameOpcode >= 0x8) this.#controlPieces.push(piece);
@@ -290,14 +302,6 @@ export class FrameReader {
       this.#frameDone();
     }
     return offset + take;
-  }
-
-  /** The mask as it applies from payload offset `at` on. */
-  #maskAt(at: number): Buffer {
-    const shift = at & 3;
-    if (shift === 0) return this.#mask;
-    for (let i = 0; i < 4; i++) this.#rotated[i] = this.#mask[(i + shift) & 3]!;
-    return this.#rotated;
   }
 
   #frameDone(): void {

@@ -124,6 +124,10 @@ export class SecureChannel {
 
   /** Encrypts a chunk of bulk data for a stream (at most MAX_PLAINTEXT_BYTES). */
   sealStream(streamId: number, bytes: Uint8Array): Buffer {
+    return this.#seal(this.#streamHeader(streamId, bytes), bytes);
+  }
+
+  #streamHeader(streamId: number, bytes: Uint8Array): Buffer {
     if (!Number.isInteger(streamId) || streamId < 0 || streamId > MAX_STREAM_ID)
       throw new RangeError('streamId must be a u32');
     if (bytes.byteLength > MAX_PLAINTEXT_BYTES)
@@ -131,7 +135,16 @@ export class SecureChannel {
     const header = Buffer.allocUnsafe(STREAM_HEADER_BYTES);
     header[0] = PLAINTEXT_KINDS.stream;
     header.writeUInt32BE(streamId, 1);
-    return this.#seal(header, bytes);
+    return header;
+  }
+
+  /**
+   * sealStream, as the frame's parts (see #sealParts): the bulk ciphertext is
+   * not copied into one frame buffer. For a sender that writes the parts
+   * with one gathered write.
+   */
+  sealStreamParts(streamId: number, bytes: Uint8Array): Buffer[] {
+    return this.#sealParts(this.#streamHeader(streamId, bytes), bytes);
   }
 
   /** Encrypts the authenticated end of the channel; nothing can be sent after it. */
@@ -236,6 +249,16 @@ export class SecureChannel {
   }
 
   #seal(first: Uint8Array, second?: Uint8Array): Buffer {
+    const parts = this.#sealParts(first, second);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /**
+   * Encrypts into the frame's parts, in order: header ‖ ciphertext of
+   * `first`; the ciphertext of `second` as the cipher returned it (not
+   * copied); the tag. Concatenated they are the frame.
+   */
+  #sealParts(first: Uint8Array, second?: Uint8Array): Buffer[] {
     this.#usable(true);
     const counter = this.#sendCounter;
     if (counter >= this.#maxFrames)
@@ -247,23 +270,24 @@ export class SecureChannel {
     if (length > MAX_FRAME_PLAINTEXT_BYTES)
       throw new RangeError(`a plaintext is limited to ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
 
-    // One output buffer: header, then ciphertext as the cipher yields it, then the tag.
-    const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length + FRAME_TAG_BYTES);
-    out[0] = FRAME_TYPES.data;
-    out.writeUInt32BE(Math.floor(counter / TWO_POW_32), 1);
-    out.writeUInt32BE(counter >>> 0, 5);
-    out.copy(this.#sendNonce, NONCE_BYTES - 8, 1, FRAME_HEADER_BYTES);
+    const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + first.byteLength);
+    head[0] = FRAME_TYPES.data;
+    head.writeUInt32BE(Math.floor(counter / TWO_POW_32), 1);
+    head.writeUInt32BE(counter >>> 0, 5);
+    head.copy(this.#sendNonce, NONCE_BYTES - 8, 1, FRAME_HEADER_BYTES);
     const cipher = createCipheriv(CIPHER, this.#sendKey, this.#sendNonce, {
       authTagLength: FRAME_TAG_BYTES,
     });
-    cipher.setAAD(out.subarray(0, FRAME_HEADER_BYTES));
-    let offset = FRAME_HEADER_BYTES;
-    offset += cipher.update(first).copy(out, offset);
-    if (second && second.byteLength > 0) offset += cipher.update(second).copy(out, offset);
-    offset += cipher.final().copy(out, offset);
-    cipher.getAuthTag().copy(out, offset);
+    cipher.setAAD(head.subarray(0, FRAME_HEADER_BYTES));
+    // AES-GCM is a stream mode: update() returns exactly as many bytes as it is given.
+    cipher.update(first).copy(head, FRAME_HEADER_BYTES);
+    const parts = [head];
+    if (second && second.byteLength > 0) parts.push(cipher.update(second));
+    const rest = cipher.final();
+    if (rest.length > 0) parts.push(rest);
+    parts.push(cipher.getAuthTag());
     this.#sendCounter = counter + 1;
-    return out;
+    return parts;
   }
 
   #usable(sending: boolean): void {

@@ -243,6 +243,25 @@ describe('SecureChannel: payloads', () => {
     expect(decoded.kind === 'stream' && decoded.bytes.equals(back)).toBe(true);
   });
 
+  it('seals a stream chunk as parts that, concatenated, are the frame (in sequence with whole frames)', () => {
+    const { engineer, agent } = connect(makeParties());
+    const bytes = randomBytes(MAX_PLAINTEXT_BYTES);
+    const parts = engineer.channel.sealStreamParts(7, bytes);
+    expect(parts.length).toBe(3);
+    // The bulk ciphertext is the cipher's own output, not copied into a frame buffer.
+    expect(parts[1]!.length).toBe(bytes.length);
+    const decoded = decodePlaintext(agent.channel.open(Buffer.concat(parts)));
+    expect(decoded.kind === 'stream' && decoded.streamId === 7 && decoded.bytes.equals(bytes)).toBe(
+      true,
+    );
+    // The counter advanced: a whole frame sealed next opens next.
+    const next = decodePlaintext(agent.channel.open(engineer.channel.sealJson({ type: 'n' })));
+    expect(next.kind).toBe('json');
+    expect(() =>
+      engineer.channel.sealStreamParts(1, Buffer.alloc(MAX_PLAINTEXT_BYTES + 1)),
+    ).toThrow(RangeError);
+  });
+
   it('refuses to seal what the receiver would refuse (our own misuse throws at once)', () => {
     const { a } = pair();
     expect(() => a.sealStream(1, Buffer.alloc(MAX_PLAINTEXT_BYTES + 1))).toThrow(RangeError);
