@@ -4,6 +4,10 @@
 // wrong — each with a clear error, nothing delivered from a faulty frame.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -15,6 +19,7 @@ import {
 } from '../../platform/websocket-client';
 import type { FrameFault } from '../../platform/websocket-frames';
 import { acceptValue } from '../../platform/websocket-frames';
+import { makeSelfSignedCertificate } from '../server/tls-cert';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -199,6 +204,40 @@ describe('WebSocketClient against ws', () => {
     await r.closed;
     expect(r.faults.map((f) => f.closeCode)).toEqual([1009]);
     expect(r.binaries).toEqual([]);
+  });
+});
+
+describe('WebSocketClient over TLS', () => {
+  it('refuses an untrusted certificate and talks through a trusted one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'assent-wsc-tls-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const tls = makeSelfSignedCertificate(dir);
+    const https = createHttpsServer({ cert: tls.cert, key: tls.key });
+    const wss = new WebSocketServer({ server: https });
+    wss.on('connection', (ws) =>
+      ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary })),
+    );
+    https.listen(0, '127.0.0.1');
+    await once(https, 'listening');
+    cleanups.push(() => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      https.close();
+    });
+    const url = new URL(`wss://127.0.0.1:${(https.address() as AddressInfo).port}/agent`);
+
+    const untrusted = await WebSocketClient.connect(options(url), recorder().handlers).catch(
+      (e: unknown) => e,
+    );
+    expect(untrusted).toBeInstanceOf(ConnectFailed);
+    expect(String((untrusted as Error).message)).toMatch(/self[- ]signed|unable to verify/i);
+
+    const r = recorder();
+    const client = await connect(url, r.handlers, { ca: tls.cert });
+    const payload = randomBytes(300_000);
+    client.sendBinary(Buffer.from(payload), true);
+    await until(() => r.binaries.length === 1);
+    expect(r.binaries[0]!.equals(payload)).toBe(true);
   });
 });
 
