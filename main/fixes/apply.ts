@@ -14,7 +14,7 @@ import type { FixApplyResult } from '../../protocol/fixes';
 import { fileSystemError, syncDirectory } from '../../platform/atomic-file';
 import { requireCheck } from './checks';
 import { FIX_IO_CONCURRENCY, mapLimit } from './concurrency';
-import { makeDurable } from './durability';
+import { EarlyFlush, makeDurable } from './durability';
 import { withFixLock } from './fix-lock';
 import { fixTrust, type FixProgress, type FixStepHook, type FixTrustBase } from './fix-types';
 import { clearJournal, restoreOld, writeJournal } from './journal';
@@ -84,15 +84,20 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
   const workDir = await chooseWorkDir(dataDir, manifest.targetRoot, manifest.id);
   let journaled = false;
   let record: InstalledFix | undefined;
+  const stagedDir = join(workDir, 'staged');
+  const flush = new EarlyFlush(stagedDir);
   try {
     const [verified, hashedTarget] = await settleBoth(
       verifyFixPackage(options.packagePath, trust, {
-        stageDir: join(workDir, 'staged'),
+        stageDir: stagedDir,
         signal,
-        progress: (done, total) => options.progress?.(done, total, 'staging'),
+        progress: (done, total) => {
+          flush.staged(done);
+          options.progress?.(done, total, 'staging');
+        },
       }),
       inspectTarget(manifest),
-    );
+    ).finally(() => flush.settle());
     if (
       options.expectedTargetDigest !== undefined &&
       targetDigest(hashedTarget) !== options.expectedTargetDigest
@@ -110,8 +115,11 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
       );
     // Staged bytes and names must be durable before the journal can point at them and a rename
     // can expose them: one syncfs of their file system, or an fsync each (durability.ts).
-    const stagedDir = join(workDir, 'staged');
-    await makeDurable(stagedDir, { files: [...verified.staged.values()], dirs: [stagedDir] });
+    await makeDurable(
+      stagedDir,
+      { files: [...verified.staged.values()], dirs: [stagedDir] },
+      { fsyncEach: !(await flush.settle()) },
+    );
     await step('staged');
     await requireCheck('pre', manifest.preCheck, manifest, signal);
     await step('pre-checked');

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  EARLY_FLUSH_BYTES,
+  EarlyFlush,
   SYNC_BINARIES,
   SYNCFS_MIN_FILES,
   makeDurable,
@@ -145,5 +147,60 @@ describe('makeDurable', () => {
     } finally {
       await fsp.unlink(link);
     }
+  });
+});
+
+describe('makeDurable after a failed early flush', () => {
+  it('fsyncs each path even for many files (fsyncEach)', async () => {
+    const sync = recording(true);
+    expect(
+      await makeDurable(dir, { files, dirs: [dir] }, { syncFileSystem: sync, fsyncEach: true }),
+    ).toBe('fsync');
+    expect(sync.calls).toEqual([]);
+  });
+});
+
+describe('EarlyFlush', () => {
+  /** A syncFileSystem whose calls stay pending until released. */
+  function gated(ok: boolean) {
+    const calls: string[] = [];
+    const releases: Array<() => void> = [];
+    const run: SyncFileSystem = (path) => {
+      calls.push(path);
+      return new Promise((resolve) =>
+        releases.push(() => resolve(ok ? { ok: true } : { ok: false, reason: 'EIO' })),
+      );
+    };
+    return { run, calls, release: () => releases.shift()?.() };
+  }
+
+  it('starts a flush every EARLY_FLUSH_BYTES, never two at once', async () => {
+    const sync = gated(true);
+    const flush = new EarlyFlush(dir, sync.run);
+    flush.staged(EARLY_FLUSH_BYTES - 1);
+    expect(sync.calls).toEqual([]);
+    flush.staged(EARLY_FLUSH_BYTES);
+    flush.staged(EARLY_FLUSH_BYTES * 3);
+    expect(sync.calls).toEqual([dir]);
+    sync.release();
+    await new Promise((resolve) => setImmediate(resolve));
+    flush.staged(EARLY_FLUSH_BYTES * 3);
+    expect(sync.calls).toEqual([dir, dir]);
+    const settled = flush.settle();
+    sync.release();
+    expect(await settled).toBe(true);
+  });
+
+  it('settles at once when nothing was flushed', async () => {
+    expect(await new EarlyFlush(dir, gated(true).run).settle()).toBe(true);
+  });
+
+  it('reports a failed flush, so the staged files are fsynced one by one', async () => {
+    const sync = gated(false);
+    const flush = new EarlyFlush(dir, sync.run);
+    flush.staged(EARLY_FLUSH_BYTES);
+    const settled = flush.settle();
+    sync.release();
+    expect(await settled).toBe(false);
   });
 });
