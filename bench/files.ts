@@ -334,6 +334,8 @@ async function measure(): Promise<void> {
     cleanups.push(() => proxy.close());
     const dropping = await connect(proxy.url);
     cleanups.push(() => dropping.endSession('benchmark over'));
+    let ended = '';
+    dropping.on('ended', (end) => (ended = `${end.by}: ${end.code} ${end.message}`));
     let cut = false;
     const t0 = performance.now();
     const dropped = await getFile(dropping.link, source, local, {
@@ -349,10 +351,14 @@ async function measure(): Promise<void> {
     );
     const partial = (await fsp.stat(local)).size;
     const resumeBy = Date.now() + RESUME_GRACE_MS;
-    while (dropping.state !== 'active') {
-      if (dropping.state === 'ended' || Date.now() > resumeBy)
-        throw new Error(`the dropped session did not resume (state ${dropping.state})`);
+    while (dropping.state !== 'active' && dropping.state !== 'ended' && Date.now() < resumeBy)
       await new Promise((r) => setTimeout(r, 20));
+    if (dropping.state !== 'active') {
+      // Printed as a missed check rather than thrown, so the figures above still count.
+      console.log(
+        `  MISS resumed read: dropped at ${(partial / MIB).toFixed(0)} MiB (${dropped}); the session did not resume (state ${dropping.state}; ${ended})`,
+      );
+      return;
     }
     const resumed = await getFile(dropping.link, source, local, { resume: true });
     const resumeMs = performance.now() - t0;
