@@ -79,8 +79,9 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
   const trust = fixTrust(options.trust, registry);
   const header = await verifyFixHeader(options.packagePath, trust, signal);
   const manifest = header.manifest;
-  // Conflicts are found before anything is written (the old files are hashed again below, in parallel with staging).
-  await inspectTarget(manifest, { hash: false });
+  // Conflicts are found before anything is written; the old files are hashed below, in parallel
+  // with staging (directories and files to add checked again, files to replace opened without following links).
+  const inspected = await inspectTarget(manifest, { hash: false });
   const workDir = await chooseWorkDir(dataDir, manifest.targetRoot, manifest.id);
   let journaled = false;
   let record: InstalledFix | undefined;
@@ -96,7 +97,7 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
           options.progress?.(done, total, 'staging');
         },
       }),
-      inspectTarget(manifest),
+      inspectTarget(manifest, { inspected }),
     ).finally(() => flush.settle());
     if (
       options.expectedTargetDigest !== undefined &&

@@ -61,7 +61,8 @@ const freeReadBuffers: Buffer[] = [];
  * saves the read that would return 0: one read for a file under 1 MiB.
  */
 export async function hashFile(path: string, expectedSize?: number): Promise<string> {
-  const fd = await openFile(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  // O_NONBLOCK: a fifo put in a file's place must not block the open (no effect on a regular file).
+  const fd = await openFile(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   const buffer = freeReadBuffers.pop() ?? Buffer.allocUnsafe(HASH_READ_BYTES);
   try {
     const hash = createHash('sha256');
@@ -87,6 +88,9 @@ async function lstatOrNull(path: string) {
     throw new AssentError('IO_FAILED', `Cannot inspect ${path}.`, { cause: err });
   }
 }
+
+/** A file's lstat (or its error), or what an earlier inspection found. */
+type Prefetched = { stats: Stats | null } | { error: unknown } | { known: TargetFileState };
 
 /** The result of a prefetched lstatOrNull, or its error thrown now. */
 function statOf(result: { stats: Stats | null } | { error: unknown }): Stats | null {
@@ -119,17 +123,33 @@ export async function checkTargetRoot(root: string): Promise<void> {
  */
 export async function inspectTarget(
   manifest: FixManifest,
-  options: { hash?: boolean } = {},
+  options: {
+    hash?: boolean;
+    /**
+     * An earlier inspection of the same manifest (apply: before staging).
+     * Its files to replace or remove are not lstatted again: the hash opens
+     * each without following a link and refuses what is no longer a regular
+     * file. Directories on the way and files to add are checked again.
+     */
+    inspected?: TargetState;
+  } = {},
 ): Promise<TargetState> {
   const root = manifest.targetRoot;
   await checkTargetRoot(root);
   // The files' lstats run together up front (one at a time, 1,000 of them cost more than
   // hashing); the checks below still read them in manifest order, so the same conflict is reported.
-  const fileStats = await mapLimit(manifest.files, FIX_IO_CONCURRENCY, (entry) =>
-    lstatOrNull(join(root, entry.path)).then(
-      (stats) => ({ stats }),
-      (error: unknown) => ({ error }),
-    ),
+  const fileStats = await mapLimit(
+    manifest.files,
+    FIX_IO_CONCURRENCY,
+    (entry, index): Promise<Prefetched> => {
+      const known = options.inspected?.files[index];
+      if (entry.op !== 'add' && known?.exists && known.path === entry.path)
+        return Promise.resolve({ known });
+      return lstatOrNull(join(root, entry.path)).then(
+        (stats) => ({ stats }),
+        (error: unknown) => ({ error }),
+      );
+    },
   );
   const dirState = new Map<string, 'dir' | 'missing'>();
   const createDirs: string[] = [];
@@ -166,7 +186,12 @@ export async function inspectTarget(
       }
     }
     const absolute = join(root, entry.path);
-    const st = dirState.get(join(absolute, '..')) === 'missing' ? null : statOf(fileStats[index]!);
+    const prefetched = fileStats[index]!;
+    if ('known' in prefetched) {
+      files.push(prefetched.known);
+      continue;
+    }
+    const st = dirState.get(join(absolute, '..')) === 'missing' ? null : statOf(prefetched);
     if (entry.op === 'add') {
       if (st) throw conflict(`${entry.path} already exists; the fix adds it.`, entry.path);
       files.push({ path: entry.path, absolute, exists: false });
@@ -191,9 +216,24 @@ export async function inspectTarget(
   }
   if (options.hash === false) return { files, createDirs };
   const hashed = await mapLimit(files, FIX_IO_CONCURRENCY, async (f) =>
-    f.exists ? { ...f, sha256: await hashFile(f.absolute, f.size) } : f,
+    f.exists ? { ...f, sha256: await hashExisting(f) } : f,
   );
   return { files: hashed, createDirs };
+}
+
+/** Errors of opening or reading a file that is no longer the regular file inspected. */
+const NOT_A_REGULAR_FILE = new Set(['ENOENT', 'ELOOP', 'EISDIR', 'ENXIO', 'EAGAIN', 'ENOTDIR']);
+
+/** hashFile for a file inspection found; FIX_TARGET_CONFLICT when it is no longer a regular file. */
+async function hashExisting(file: TargetFileState): Promise<string> {
+  try {
+    return await hashFile(file.absolute, file.size);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== undefined && NOT_A_REGULAR_FILE.has(code))
+      throw conflict(`${file.path} changed while the fix was prepared (${code}).`, file.path);
+    throw err;
+  }
 }
 
 /** sha256 of what the target holds for the fix's files (path and hash, or null when absent): bound by the grant. */
