@@ -2,7 +2,8 @@
 // files, and its rollback, against a plain `tar -x` of the same payload in
 // the same run. Target: apply within 3× of `tar -x` despite the second
 // verification pass, staging, backups and fsync. `tar -x` neither verifies
-// nor fsyncs, so the ratio is the price of those guarantees.
+// nor fsyncs, so the ratio is the price of those guarantees. Where the time
+// goes: docs/fixes.md, "Performance".
 //
 //   node bin/run-ts.js bench/fixes.ts   (ASSENT_BENCH_FIX_MIB=20 for a quick run)
 import { spawnSync } from 'node:child_process';
@@ -112,6 +113,13 @@ export async function run(): Promise<void> {
     );
     console.log(
       `  rollback                ${rollback.toFixed(0).padStart(6)} ms  ${mibs(TOTAL, rollback)}  ratio ${(rollback / tar).toFixed(2)}× tar -x`,
+    );
+    // tar -x creates 1,000 files like the apply does, and what a create costs on a shared
+    // disk swings between rounds (ext4 skips recently deleted inodes), so each round's own
+    // ratio is shown too.
+    const perRound = (xs: number[]) => xs.map((x, i) => `${(x / tarMs[i]!).toFixed(2)}×`).join(' ');
+    console.log(
+      `  per round (tar -x ms ${tarMs.map((x) => x.toFixed(0)).join(' ')}): apply ${perRound(applyMs)}, rollback ${perRound(rollbackMs)}`,
     );
   } finally {
     rmSync(root, { recursive: true, force: true });
