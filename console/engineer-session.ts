@@ -302,6 +302,11 @@ export class EngineerSession extends EventEmitter<Events> {
   private onHandshakeFrame(frame: Buffer): void {
     const handshake = this.handshake;
     if (!handshake || this.channelLink) return;
+    // On a resume, data frames the agent sent on the channel this handshake
+    // replaces may still be in flight (the relay can swap in our new socket
+    // before the agent hears of it): they cannot be opened and nothing is done
+    // with them, so they are dropped, not a fault.
+    if (frame[0] === FRAME_TYPES.data && this.agentKey) return;
     try {
       if (frame[0] !== FRAME_TYPES.handshakeResponse) {
         throw new AssentError(

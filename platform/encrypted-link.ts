@@ -118,8 +118,14 @@ export class EncryptedLink extends EventEmitter<{
     this.finish({ kind: 'closed-by-us' });
   }
 
-  /** Stops using the connection without ending the channel (e.g. after a fault was reported). */
+  /**
+   * Stops using the connection without ending the channel (after a fault was
+   * reported, or when a new handshake replaces this channel): nothing more is
+   * received, and sending throws CHANNEL_CLOSED, so a transfer still running
+   * on this channel cannot put its frames in front of the next one.
+   */
   detach(): void {
+    this.ended = true;
     this.connection.off('frame', this.onFrame);
     this.connection.off('close', this.onClose);
   }

@@ -138,6 +138,10 @@ export class Switchboard {
       stale.finished = true;
       stale.seat = undefined;
       stale.ws.terminate();
+      // Reading from the other side may have stopped for the old socket's backlog, which is gone
+      // with it: its 'drain' never comes.
+      const other = pair.other(seat).conn;
+      if (other?.ws.isPaused) other.ws.resume();
     }
     if (pair.other(seat).conn) {
       pair.stopGrace();

@@ -14,6 +14,7 @@ import {
   RESUME_GRACE_MS,
   SESSION_APPROVAL_TIMEOUT_MS,
 } from '../../protocol/limits';
+import { FRAME_TYPES } from '../../protocol/wire/handshake';
 import type { ChannelMessage, MessageOf } from '../../protocol/wire/messages';
 import type { RelayToPeer } from '../../protocol/wire/relay';
 import type { RulesDigest } from '../../protocol/wire/session';
@@ -430,6 +431,10 @@ export class AgentSession extends EventEmitter<Events> {
   private onHandshakeFrame(frame: Buffer): void {
     const handshake = this.handshake;
     if (!handshake || this.link) return; // after the handshake, EncryptedLink owns the frames
+    // On a resume, data frames the engineer sent on the channel this handshake
+    // replaces may still be in flight: they cannot be opened (those keys are
+    // gone) and nothing is done with them, so they are dropped, not a fault.
+    if (frame[0] === FRAME_TYPES.data && this.engineer) return;
     try {
       const step = handshake.onFrame(frame);
       if ('reply' in step) {

@@ -1,0 +1,86 @@
+// An engineer whose path to the relay dies silently comes back before the
+// relay has noticed (the relay swaps in the new socket), while the agent is
+// in the middle of sending bulk data. Frames of the old channel still in
+// flight must not break the new handshake, and the agent's reading must not
+// stay paused for the old socket's backlog. Real relay, agent and engineer.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PeerLink } from '../../../main/session/peer-link';
+import { isAssentError } from '../../../protocol/errors';
+import { SessionHarness, waitFor } from '../../support/session-harness';
+import { TcpProxy } from '../../support/tcp-proxy';
+
+let harness: SessionHarness | undefined;
+let proxy: TcpProxy | undefined;
+afterEach(async () => {
+  await proxy?.close();
+  await harness?.close();
+  harness = proxy = undefined;
+});
+
+const CHUNK = Buffer.alloc(256 * 1024, 7);
+
+describe('resume while the agent is sending', () => {
+  it('survives the relay swapping in the engineer’s new socket, three times over', async () => {
+    harness = await SessionHarness.start({ agent: { resumeGraceMs: 20_000 } });
+    proxy = await TcpProxy.start(harness.relay.port);
+    let peer: PeerLink | undefined;
+    const session = await harness.agent.createSession(
+      {},
+      {
+        observeLink: (link) => {
+          peer = link;
+          return link;
+        },
+      },
+    );
+    const code = waitFor<{ code: string }>(session, 'code');
+    await session.start();
+    const requested = waitFor(session, 'request');
+    const engineer = await harness.connect((await code).code, harness.engineer(), {
+      relayUrl: proxy.url,
+    });
+    await requested;
+    const approved = engineer.waitForApproval();
+    await session.accept('test approver');
+    await approved;
+
+    // The agent streams without pause; a send on a channel that was replaced
+    // fails (CHANNEL_CLOSED) and the loop goes on with the next one.
+    const streamId = peer!.nextStreamId();
+    let received = 0;
+    engineer.link.onStream(streamId, (chunk) => (received += chunk.length));
+    let sending = true;
+    const sender = (async () => {
+      while (sending) {
+        try {
+          await peer!.sendStream(streamId, CHUNK);
+        } catch (error) {
+          if (!isAssentError(error)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+    })();
+
+    const ended: unknown[] = [];
+    session.on('ended', (end) => ended.push(end));
+    engineer.on('ended', (end) => ended.push(end));
+    for (let round = 0; round < 3; round++) {
+      const before = received;
+      await expect
+        .poll(() => received - before, { timeout: 10_000 })
+        .toBeGreaterThan(2 * 1024 * 1024);
+      const resumed = waitFor(engineer, 'resumed', 15_000);
+      proxy.silenceAll();
+      await resumed;
+      expect(ended).toEqual([]);
+    }
+    // Data flows again on the new channel.
+    const after = received;
+    await expect.poll(() => received - after, { timeout: 10_000 }).toBeGreaterThan(1024 * 1024);
+    sending = false;
+    await sender;
+    expect(session.state).toBe('active');
+    expect(engineer.state).toBe('active');
+    expect(ended).toEqual([]);
+  });
+});
