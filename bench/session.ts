@@ -8,16 +8,16 @@
 //    both directions, against `ws` without relay or encryption and
 //    `ssh -T … cat` with OpenSSH's default cipher.
 // Relay (bin/assent-relay.js), agent (bench/support/session-agent.ts) and
-// engineer (this process) run as three processes, as they would in real use.
+// engineer (bench/support/session-engineer.ts) run as three processes, as
+// they would in real use; this process only orchestrates (and runs the
+// plain-ws client of the reference).
 // Targets (printed as PASS/MISS, never enforced): throughput ≥ 1.5× OpenSSH,
 // round trip p50 ≤ OpenSSH's echo, p99 < 5 ms.
 //
 //   node bin/run-ts.js bench/session.ts   (ASSENT_BENCH_BULK_MIB=64 for a quick look)
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EngineerSession } from '../console/engineer-session';
 import { issueCertificate } from '../platform/credentials';
 import { exportPrivateKey, generateSigningKeyPair } from '../platform/signing';
 import { MESSAGE_RATE_PER_SECOND } from '../protocol/limits';
@@ -33,13 +33,14 @@ import { CpuMeter } from './support/cpu-time';
 import { hasPrivateKeyring, runUnderPrivateKeyring } from './support/keyring';
 import { startRelayProcess } from './support/relay-process';
 import type { SessionAgentSetup } from './support/session-agent';
+import type { SessionEngineerSetup } from './support/session-engineer';
 import { latencyLine, mbps, ms, rateLine, ratio, spread, verdict } from './support/stats';
 import { startWsReference } from './support/ws-reference';
 import {
   agentToEngineer,
-  chatRoundTrips,
   engineerToAgent,
-  messageRoundTrips,
+  joinSession,
+  roundTrips,
   sessionSetup,
   type Pacing,
   type Stack,
@@ -134,40 +135,34 @@ async function measure(): Promise<void> {
     writeFileSync(setupFile, JSON.stringify(agentSetup), { mode: 0o600 });
     const agent = BenchChild.start('bench/support/session-agent.ts', [setupFile]);
     cleanups.push(() => agent.stop(15_000));
+    const engineerFile = join(root, 'engineer-setup.json');
+    const engineerSetup: SessionEngineerSetup = {
+      relayUrl: relay.url,
+      certificate,
+      privateKey: exportPrivateKey(engineerKey.privateKey),
+    };
+    writeFileSync(engineerFile, JSON.stringify(engineerSetup), { mode: 0o600 });
+    const engineer = BenchChild.start('bench/support/session-engineer.ts', [engineerFile]);
+    cleanups.push(() => engineer.stop(15_000));
     const ws = await startWsReference();
     cleanups.push(() => ws.close());
     const ssh: OpenSsh | undefined = await startOpenSshOrSkip('session');
     if (ssh) cleanups.push(() => ssh.close());
-    const stack: Stack = {
-      agent,
-      relayUrl: relay.url,
-      connect: (code) =>
-        EngineerSession.connect({
-          relayUrl: relay.url,
-          code,
-          certificate,
-          signingKey: engineerKey,
-          reason: 'Benchmark',
-        }),
-    };
+    const stack: Stack = { agent, engineer };
 
     const loadBefore = loadavg()[0]!;
     const { setup, toCode } = await sessionSetup(stack, SETUP_REPETITIONS);
-    stack.agent.send({ op: 'session' });
-    const engineer = await stack.connect((await agent.next('code'))['code'] as string);
-    cleanups.push(() => engineer.endSession('benchmark over'));
-    await engineer.waitForApproval();
+    await joinSession(stack);
 
     const pacing: Pacing = { count: ROUND_TRIPS, warmup: WARMUP, intervalMs: PACE_MS };
-    const chat = await chatRoundTrips(engineer, pacing);
-    const message = await messageRoundTrips(engineer, pacing);
+    const chat = await roundTrips(stack, 'chat', pacing);
+    const message = await roundTrips(stack, 'message', pacing);
     const wsEcho = await ws.roundTrips(ROUND_TRIPS, WARMUP, PACE_MS, ECHO_BYTES);
     const sshEcho = ssh
       ? await measureSshEchoRoundTrips(ssh, ROUND_TRIPS, WARMUP, PACE_MS)
       : undefined;
 
-    const buffers = Array.from({ length: 4 }, () => randomBytes(MIB));
-    const assentCpu = new CpuMeter([{ pid: process.pid }, { pid: relay.pid }, { pid: agent.pid }]);
+    const assentCpu = new CpuMeter([{ pid: engineer.pid }, { pid: relay.pid }, { pid: agent.pid }]);
     const wsCpu = new CpuMeter([{ pid: process.pid }, { pid: ws.pid }]);
     // ssh, sshd's session processes and cat are waited-for children of this process and of sshd.
     const sshCpu = new CpuMeter([
@@ -193,10 +188,8 @@ async function measure(): Promise<void> {
           }),
         );
       bulk.ws.add(await wsCpu.measure(() => ws.throughput(BULK_BYTES)));
-      bulk.up.add(
-        await assentCpu.measure(() => engineerToAgent(stack, engineer, buffers, BULK_BYTES)),
-      );
-      bulk.down.add(await assentCpu.measure(() => agentToEngineer(stack, engineer, BULK_BYTES)));
+      bulk.up.add(await assentCpu.measure(() => engineerToAgent(stack, BULK_BYTES)));
+      bulk.down.add(await assentCpu.measure(() => agentToEngineer(stack, BULK_BYTES)));
     }
     const cipher = ssh?.defaultCipher() ?? 'unavailable';
 

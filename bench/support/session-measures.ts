@@ -1,6 +1,8 @@
 // The measurements of bench/session.ts against the real session stack: the
-// engineer's side runs in the calling process, the agent in its helper
-// process (bench/support/session-agent.ts), commanded over IPC.
+// agent (bench/support/session-agent.ts) and the engineer
+// (bench/support/session-engineer.ts) each in a helper process, commanded
+// over IPC by the bench process, which only orchestrates. The round-trip
+// functions run inside the engineer's process.
 import type { EngineerSession } from '../../console/engineer-session';
 import type { BenchChild } from './bench-child';
 import { pacedRoundTrips } from './round-trips';
@@ -15,13 +17,22 @@ export interface Pacing {
 /** A bulk transfer may take this long on a loaded machine before the bench gives up. */
 const TRANSFER_TIMEOUT_MS = 600_000;
 
-/** One agent helper process, one engineer credential, one relay. */
+/** The agent and the engineer helper processes of one relay. */
 export interface Stack {
   agent: BenchChild;
-  relayUrl: string;
-  connect(code: string): Promise<EngineerSession>;
+  engineer: BenchChild;
 }
 
+/** Opens a session on the agent and joins it from the engineer; resolves with the setup times. */
+export async function joinSession(stack: Stack): Promise<{ setupMs: number; toCodeMs: number }> {
+  stack.agent.send({ op: 'session' });
+  const { code, startToCodeMs } = await stack.agent.next('code');
+  stack.engineer.send({ op: 'connect', code });
+  const { ms } = await stack.engineer.next('approved');
+  return { setupMs: ms as number, toCodeMs: startToCodeMs as number };
+}
+
+/** Session setup `repetitions` times: code issued → approved-ready, and agent start → code. */
 export async function sessionSetup(
   stack: Stack,
   repetitions: number,
@@ -29,17 +40,24 @@ export async function sessionSetup(
   const setup: number[] = [];
   const toCode: number[] = [];
   for (let i = 0; i < repetitions; i++) {
-    stack.agent.send({ op: 'session' });
-    const { code, startToCodeMs } = await stack.agent.next('code');
-    const t0 = performance.now();
-    const engineer = await stack.connect(code as string);
-    await engineer.waitForApproval();
-    setup.push(performance.now() - t0);
-    toCode.push(startToCodeMs as number);
-    await engineer.endSession('setup measured');
+    const { setupMs, toCodeMs } = await joinSession(stack);
+    setup.push(setupMs);
+    toCode.push(toCodeMs);
+    stack.engineer.send({ op: 'end', reason: 'setup measured' });
+    await stack.engineer.next('ended');
     await stack.agent.next('ended');
   }
   return { setup, toCode };
+}
+
+/** Round trips measured in the engineer's process (`chat-round-trips` or `message-round-trips`). */
+export async function roundTrips(
+  stack: Stack,
+  kind: 'chat' | 'message',
+  pacing: Pacing,
+): Promise<number[]> {
+  stack.engineer.send({ op: `${kind}-round-trips`, ...pacing });
+  return (await stack.engineer.next('round-trips', TRANSFER_TIMEOUT_MS))['times'] as number[];
 }
 
 export function chatRoundTrips(engineer: EngineerSession, pacing: Pacing): Promise<number[]> {
@@ -76,48 +94,30 @@ export function messageRoundTrips(engineer: EngineerSession, pacing: Pacing): Pr
   });
 }
 
-export async function engineerToAgent(
-  stack: Stack,
-  engineer: EngineerSession,
-  buffers: Buffer[],
-  bytes: number,
-): Promise<number> {
-  const streamId = engineer.link.nextStreamId();
+/** `bytes` engineer → agent on a fresh stream; timed from the send command to the agent having every byte. */
+export async function engineerToAgent(stack: Stack, bytes: number): Promise<number> {
+  stack.engineer.send({ op: 'open-stream' });
+  const streamId = (await stack.engineer.next('stream'))['streamId'] as number;
   stack.agent.send({ op: 'expect', streamId, bytes });
   await stack.agent.next('expecting');
   const t0 = performance.now();
-  for (let sent = 0, i = 0; sent < bytes; i++) {
-    const buffer = buffers[i % buffers.length]!;
-    await engineer.link.sendStream(
-      streamId,
-      buffer.subarray(0, Math.min(buffer.length, bytes - sent)),
-    );
-    sent += buffer.length;
-  }
+  stack.engineer.send({ op: 'send', streamId, bytes });
   await stack.agent.next('received', TRANSFER_TIMEOUT_MS);
-  return bytes / ((performance.now() - t0) / 1000);
+  const rate = bytes / ((performance.now() - t0) / 1000);
+  await stack.engineer.next('sent');
+  return rate;
 }
 
-export async function agentToEngineer(
-  stack: Stack,
-  engineer: EngineerSession,
-  bytes: number,
-): Promise<number> {
+/** `bytes` agent → engineer on a fresh stream; timed from the send command to the engineer having every byte. */
+export async function agentToEngineer(stack: Stack, bytes: number): Promise<number> {
   stack.agent.send({ op: 'open-stream' });
   const streamId = (await stack.agent.next('stream'))['streamId'] as number;
-  let received = 0;
-  let off: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => {
-    off = engineer.link.onStream(streamId, (chunk) => {
-      received += chunk.length;
-      if (received >= bytes) resolve();
-    });
-  });
+  stack.engineer.send({ op: 'expect', streamId, bytes });
+  await stack.engineer.next('expecting');
   const t0 = performance.now();
   stack.agent.send({ op: 'send', streamId, bytes });
-  await done;
+  await stack.engineer.next('received', TRANSFER_TIMEOUT_MS);
   const rate = bytes / ((performance.now() - t0) / 1000);
-  off();
   await stack.agent.next('sent');
   return rate;
 }
