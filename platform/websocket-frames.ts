@@ -190,7 +190,8 @@ export class FrameReader {
   #frameFin = false;
   #frameOffset = 0;
   #masked = false;
-  readonly #mask = Buffer.alloc(4);
+  /** From Buffer's shared pool: 18,000 idle relay sockets each hold one. */
+  readonly #mask = Buffer.allocUnsafe(4);
   /** The copy target of the current frame (reusedChunks). */
   #frameCopy: Buffer | undefined;
   #controlPieces: Buffer[] = [];
