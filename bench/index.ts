@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from './support/bench-child';
 import { hasPrivateKeyring, runUnderPrivateKeyring } from './support/keyring';
+import { NODE_FLAGS } from '../platform/node-flags';
 
 /**
  * Every bench, in the order they run: one-core measurements first (crypto,
@@ -58,7 +59,7 @@ export async function runBench(name: string, timeoutSeconds: number): Promise<Be
     return { name, status: 'missing', seconds: 0, pass: 0, miss: 0 };
   const child = spawn(
     process.execPath,
-    [resolve(REPO_ROOT, 'bin/run-ts.js'), 'bench/support/run-one.ts', name],
+    [...NODE_FLAGS, resolve(REPO_ROOT, 'bin/run-ts.js'), 'bench/support/run-one.ts', name],
     // Its own process group: a hung bench is stopped with everything it started.
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], detached: true },
   );

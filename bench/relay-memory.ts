@@ -17,6 +17,7 @@ import { issueCertificate } from '../platform/credentials';
 import { buildAuthHeaders } from '../platform/relay-auth';
 import { generateSigningKeyPair, type SigningKeyPair } from '../platform/signing';
 import { createRelay } from '../server/relay';
+import { NODE_FLAGS } from '../platform/node-flags';
 
 const DEFAULT_STEPS = [1000, 9000];
 const TARGET_MIB = 250;
@@ -88,7 +89,7 @@ function startChild(
   const self = fileURLToPath(import.meta.url);
   const proc = spawn(
     process.execPath,
-    ['--expose-gc', runner, self, '--child', kind, vendorPublicKey],
+    [...NODE_FLAGS, '--expose-gc', runner, self, '--child', kind, vendorPublicKey],
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../platform/node-flags';
 
 /** The repository root (bench/support/ is two levels down). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,7 +47,7 @@ export class BenchChild {
   static start(script: string, args: readonly string[] = [], env?: NodeJS.ProcessEnv): BenchChild {
     const child = spawn(
       process.execPath,
-      [...profileFlags(), resolve(REPO_ROOT, 'bin/run-ts.js'), script, ...args],
+      [...NODE_FLAGS, ...profileFlags(), resolve(REPO_ROOT, 'bin/run-ts.js'), script, ...args],
       {
         cwd: REPO_ROOT,
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

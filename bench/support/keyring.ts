@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { profileFlags, REPO_ROOT } from './bench-child';
+import { NODE_FLAGS } from '../../platform/node-flags';
 
 /** True when this process already runs under the private keyring. */
 export function hasPrivateKeyring(): boolean {
@@ -40,7 +41,7 @@ export async function runUnderPrivateKeyring(
   // gnome-keyring-daemon reads the login password on stdin; --unlock creates
   // and unlocks the default collection with it.
   const script = `printf '%s' assent-bench-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
-exec node ${[...profileFlags(), 'bin/run-ts.js', entry, ...args].map(quote).join(' ')}`;
+exec node ${[...NODE_FLAGS, ...profileFlags(), 'bin/run-ts.js', entry, ...args].map(quote).join(' ')}`;
   try {
     const child = spawn('dbus-run-session', ['--', 'sh', '-c', script], {
       cwd: REPO_ROOT,

@@ -2,6 +2,7 @@
 // 127.0.0.1 with a free port, stopped with SIGTERM (killed if it lingers).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { NODE_FLAGS } from '../../platform/node-flags';
 import { profileFlags, REPO_ROOT } from './bench-child';
 
 /** A running relay process. */
@@ -19,6 +20,7 @@ export async function startRelayProcess(
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...NODE_FLAGS,
       ...profileFlags(),
       resolve(REPO_ROOT, 'bin/assent-relay.js'),
       '--host',

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { isAssentError } from '../../protocol/errors';
 import { folderRules } from '../../protocol/ground-rules';
 import { agentDataDir } from '../../platform/app-dirs';
+import { NODE_FLAGS } from '../../platform/node-flags';
 import { loadTrustedVendor, parseVendorKey, trustVendor } from '../identity/vendor-trust';
 import { configuredRelayUrl, main as agentMain } from './agent-cli';
 
@@ -147,7 +148,16 @@ async function startLocalRelay(
     new Promise((resolvePromise, reject) => {
       const child = spawn(
         process.execPath,
-        [bin('assent-relay'), '--host', '127.0.0.1', '--port', String(port), '--data', relayDir],
+        [
+          ...NODE_FLAGS,
+          bin('assent-relay'),
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--data',
+          relayDir,
+        ],
         {
           stdio: ['ignore', 'pipe', 'pipe'],
         },

@@ -1,0 +1,15 @@
+// V8 flags every long-running Assent process is started with (relay, agent,
+// engineer console), declared once. The bins carry the same flags in their
+// shebang and package.json's scripts in their `node` command line (a V8 heap
+// flag only works at process start, and Node refuses it in NODE_OPTIONS);
+// test/cli/node-flags.test.ts keeps those in step with this list.
+//
+// Why: moving bulk data allocates a buffer per socket read and per frame.
+// With V8's default sizing, a process whose heap is small (10–20 MB, as the
+// relay's and the engineer's are) runs a full mark-compact collection every
+// few tens of MB of such buffers, because their external memory counts
+// against a limit derived from that small heap; with a 64 MB floor the same
+// buffers die in cheap young-generation collections. Measured on the session
+// bench: 4.3–4.8 → 2.9–3.5 CPU s/GiB (relay 1.8 → 1.0, engineer 1.9 → 1.0);
+// docs/performance.md.
+export const NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
