@@ -190,8 +190,12 @@ export class FrameReader {
   #frameFin = false;
   #frameOffset = 0;
   #masked = false;
-  /** From Buffer's shared pool: 18,000 idle relay sockets each hold one. */
-  readonly #mask = Buffer.allocUnsafe(4);
+  /**
+   * Its own 4 bytes, not a slice of Buffer's shared 8 KiB pool: each of
+   * 18,000 idle relay sockets holds one for its life, and a pool slice would
+   * keep its whole pool chunk alive.
+   */
+  readonly #mask = Buffer.alloc(4);
   /** The copy target of the current frame (reusedChunks). */
   #frameCopy: Buffer | undefined;
   #controlPieces: Buffer[] = [];
