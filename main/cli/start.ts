@@ -191,7 +191,10 @@ export async function main(argv: string[]): Promise<number> {
   const reason = electronUnavailable();
   if (!reason) {
     const electron = createRequire(import.meta.url)('electron') as string;
-    const child = spawn(electron, [root, ...argv], { stdio: 'inherit' });
+    // Electron takes V8 flags for its main process (the agent core) only on its command line.
+    const child = spawn(electron, [`--js-flags=${NODE_FLAGS.join(' ')}`, root, ...argv], {
+      stdio: 'inherit',
+    });
     return await new Promise((done) => child.once('exit', (code) => done(code ?? 1)));
   }
   out(`Electron cannot start here (${reason}); running the headless agent in this terminal.`);
