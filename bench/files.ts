@@ -22,11 +22,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineerSession } from '../console/engineer-session';
 import { getFile, putFile, type FileRequestOptions } from '../console/files/file-client';
-import { issueCertificate } from '../platform/credentials';
-import { exportPrivateKey, generateSigningKeyPair } from '../platform/signing';
+import { exportPrivateKey } from '../platform/signing';
 import type { DecisionBasis } from '../protocol/consent';
 import { FILE_CHUNK_BYTES } from '../protocol/files';
-import type { VendorPublicKey } from '../protocol/identity';
 import { TcpProxy } from '../test/support/tcp-proxy';
 import { startOpenSshOrSkip, type OpenSsh } from './openssh';
 import { BenchChild } from './support/bench-child';
@@ -35,6 +33,7 @@ import { hasPrivateKeyring, runUnderPrivateKeyring } from './support/keyring';
 import { startRelayProcess } from './support/relay-process';
 import type { SessionAgentSetup } from './support/session-agent';
 import { mbps, ratio, spread, verdict } from './support/stats';
+import { benchIdentities } from './support/bench-identities';
 
 const MIB = 1024 * 1024;
 const BYTES = Number(process.env['ASSENT_BENCH_FILE_MIB'] ?? 1024) * MIB;
@@ -134,26 +133,10 @@ async function measure(): Promise<void> {
   const work = join(root, 'engineer');
   mkdirSync(customerDir, { recursive: true });
   mkdirSync(work, { recursive: true });
-  const vendorKey = generateSigningKeyPair();
-  const vendor: VendorPublicKey = {
-    kind: 'assent-vendor-key',
-    v: 1,
-    vendor: 'Acme Support',
-    publicKey: vendorKey.publicKey,
-  };
-  writeFileSync(join(root, 'vendor.pub'), JSON.stringify(vendor));
-  const engineerKey = generateSigningKeyPair();
-  const certificate = issueCertificate(vendorKey.privateKey, {
-    vendor: 'Acme Support',
-    name: 'Bench Engineer',
-    email: 'bench@acme.example',
-    roles: ['engineer'],
-    publicKey: engineerKey.publicKey,
-    days: 1,
-  });
+  const { vendorKey, vendor, vendorKeyFile, engineerKey, certificate } = benchIdentities(root);
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    const relay = await startRelayProcess(join(root, 'relay'), join(root, 'vendor.pub'));
+    const relay = await startRelayProcess(join(root, 'relay'), vendorKeyFile);
     cleanups.push(() => relay.stop());
     const setupFile = join(root, 'agent-setup.json');
     const agentSetup: SessionAgentSetup = {

@@ -18,10 +18,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueCertificate } from '../platform/credentials';
-import { exportPrivateKey, generateSigningKeyPair } from '../platform/signing';
+import { exportPrivateKey } from '../platform/signing';
 import { MESSAGE_RATE_PER_SECOND } from '../protocol/limits';
-import type { VendorPublicKey } from '../protocol/identity';
 import {
   measureSshEchoRoundTrips,
   measureSshThroughput,
@@ -45,6 +43,7 @@ import {
   type Pacing,
   type Stack,
 } from './support/session-measures';
+import { benchIdentities } from './support/bench-identities';
 
 const MIB = 1024 * 1024;
 const BULK_BYTES = Number(process.env['ASSENT_BENCH_BULK_MIB'] ?? 1024) * MIB;
@@ -103,26 +102,10 @@ class Bulk {
 
 async function measure(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'assent-bench-session-'));
-  const vendorKey = generateSigningKeyPair();
-  const vendor: VendorPublicKey = {
-    kind: 'assent-vendor-key',
-    v: 1,
-    vendor: 'Acme Support',
-    publicKey: vendorKey.publicKey,
-  };
-  writeFileSync(join(root, 'vendor.pub'), JSON.stringify(vendor));
-  const engineerKey = generateSigningKeyPair();
-  const certificate = issueCertificate(vendorKey.privateKey, {
-    vendor: 'Acme Support',
-    name: 'Bench Engineer',
-    email: 'bench@acme.example',
-    roles: ['engineer'],
-    publicKey: engineerKey.publicKey,
-    days: 1,
-  });
+  const { vendorKey, vendor, vendorKeyFile, engineerKey, certificate } = benchIdentities(root);
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    const relay = await startRelayProcess(join(root, 'relay'), join(root, 'vendor.pub'));
+    const relay = await startRelayProcess(join(root, 'relay'), vendorKeyFile);
     cleanups.push(() => relay.stop());
     const setupFile = join(root, 'agent-setup.json');
     const agentSetup: SessionAgentSetup = {

@@ -32,9 +32,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineerSession } from '../console/engineer-session';
 import { openShell, type RemoteShell } from '../console/terminal/terminal-client';
-import { issueCertificate } from '../platform/credentials';
-import { exportPrivateKey, generateSigningKeyPair } from '../platform/signing';
-import type { VendorPublicKey } from '../protocol/identity';
+import { exportPrivateKey } from '../platform/signing';
 import { startOpenSsh, type OpenSsh } from './openssh';
 import { BenchChild } from './support/bench-child';
 import { cpuSeconds } from './support/cpu-time';
@@ -42,6 +40,7 @@ import { hasPrivateKeyring, runUnderPrivateKeyring } from './support/keyring';
 import { startRelayProcess } from './support/relay-process';
 import { latencyLine, mbps, ms, ratio, spread, verdict } from './support/stats';
 import type { TerminalAgentSetup } from './support/terminal-agent';
+import { benchIdentities } from './support/bench-identities';
 
 const KEYSTROKES = 1000;
 /** The keystrokes of each side are measured in this many blocks, alternating sides. */
@@ -274,23 +273,7 @@ const stage = (text: string): void => void process.stderr.write(`terminal bench:
 
 async function measure(): Promise<void> {
   const root = realpathSync(mkdtempSync(join(tmpdir(), 'assent-bench-term-')));
-  const vendorKey = generateSigningKeyPair();
-  const vendor: VendorPublicKey = {
-    kind: 'assent-vendor-key',
-    v: 1,
-    vendor: 'Acme Support',
-    publicKey: vendorKey.publicKey,
-  };
-  writeFileSync(join(root, 'vendor.pub'), JSON.stringify(vendor));
-  const engineerKey = generateSigningKeyPair();
-  const certificate = issueCertificate(vendorKey.privateKey, {
-    vendor: 'Acme Support',
-    name: 'Bench Engineer',
-    email: 'bench@acme.example',
-    roles: ['engineer'],
-    publicKey: engineerKey.publicKey,
-    days: 1,
-  });
+  const { vendorKey, vendor, vendorKeyFile, engineerKey, certificate } = benchIdentities(root);
   const customerDir = join(root, 'customer');
   mkdirSync(customerDir);
   const file = join(customerDir, 'big.txt');
@@ -300,7 +283,7 @@ async function measure(): Promise<void> {
   try {
     const sshd = await startOpenSsh();
     cleanups.push(() => sshd.close());
-    const relay = await startRelayProcess(join(root, 'relay'), join(root, 'vendor.pub'));
+    const relay = await startRelayProcess(join(root, 'relay'), vendorKeyFile);
     cleanups.push(() => relay.stop());
     const setupFile = join(root, 'agent-setup.json');
     const agentSetup: TerminalAgentSetup = {

@@ -7,7 +7,6 @@
 // approver would: "allow similar for this session" under the customer
 // folder, through the consent engine. Commands arrive over IPC
 // (bench/support/bench-child.ts).
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { signRulesProposal } from '../../console/rules/rules-signing';
 import { Agent } from '../../main/agent';
@@ -22,6 +21,7 @@ import { importPrivateKey } from '../../platform/signing';
 import { folderRules, type GroundRules } from '../../protocol/ground-rules';
 import type { VendorPublicKey } from '../../protocol/identity';
 import { report, serveCommands } from './bench-child';
+import { expectBytes, makeSources, sendBytes } from './stream-commands';
 
 /** What the parent writes to the setup file. */
 export interface SessionAgentSetup {
@@ -34,10 +34,6 @@ export interface SessionAgentSetup {
   /** How long a dropped session may resume (default: the agent's). */
   resumeGraceMs?: number;
 }
-
-/** Distinct source buffers cycled through when the agent sends (not one hot buffer). */
-const SOURCE_BUFFERS = 4;
-const SOURCE_CHUNK_BYTES = 1024 * 1024;
 
 function benchRules(setup: SessionAgentSetup): GroundRules {
   return folderRules(setup.customerDir, {
@@ -73,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     countersignRules(proposal, agent.deviceKey, 'Bench Admin'),
     trust,
   );
-  const sources = Array.from({ length: SOURCE_BUFFERS }, () => randomBytes(SOURCE_CHUNK_BYTES));
+  const sources = makeSources();
 
   let session: AgentSession | undefined;
   let link: PeerLink | undefined;
@@ -136,37 +132,20 @@ export async function main(argv: string[]): Promise<number> {
         await current.start();
         return;
       }
-      case 'expect': {
-        const streamId = command['streamId'] as number;
-        const bytes = command['bytes'] as number;
-        let received = 0;
-        const off = activeLink().onStream(streamId, (chunk) => {
-          received += chunk.length;
-          if (received >= bytes) {
-            off();
-            report({ ev: 'received', bytes: received });
-          }
-        });
-        report({ ev: 'expecting', streamId });
+      case 'expect':
+        expectBytes(activeLink(), command['streamId'] as number, command['bytes'] as number);
         return;
-      }
       case 'open-stream':
         report({ ev: 'stream', streamId: activeLink().nextStreamId() });
         return;
-      case 'send': {
-        const streamId = command['streamId'] as number;
-        const bytes = command['bytes'] as number;
-        const peer = activeLink();
-        for (let sent = 0, i = 0; sent < bytes; sent += SOURCE_CHUNK_BYTES, i++) {
-          const source = sources[i % SOURCE_BUFFERS]!;
-          await peer.sendStream(
-            streamId,
-            source.subarray(0, Math.min(source.length, bytes - sent)),
-          );
-        }
-        report({ ev: 'sent', bytes });
+      case 'send':
+        await sendBytes(
+          activeLink(),
+          sources,
+          command['streamId'] as number,
+          command['bytes'] as number,
+        );
         return;
-      }
       case 'end':
         await session?.endSession('SESSION_ENDED', 'The benchmark is done with this session.');
         return;

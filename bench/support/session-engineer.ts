@@ -5,13 +5,13 @@
 // sources bulk streams on command. Commands arrive over IPC
 // (bench/support/bench-child.ts); the bench process only orchestrates and
 // reads CPU times, so nothing else it does lands in the engineer's figures.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { EngineerSession } from '../../console/engineer-session';
 import { importPrivateKey } from '../../platform/signing';
 import type { EngineerCertificate } from '../../protocol/identity';
 import { report, serveCommands } from './bench-child';
 import { chatRoundTrips, messageRoundTrips, type Pacing } from './session-measures';
+import { expectBytes, makeSources, sendBytes } from './stream-commands';
 
 /** What the parent writes to the setup file. */
 export interface SessionEngineerSetup {
@@ -21,15 +21,11 @@ export interface SessionEngineerSetup {
   privateKey: string;
 }
 
-/** Distinct source buffers cycled through when the engineer sends (not one hot buffer). */
-const SOURCE_BUFFERS = 4;
-const SOURCE_CHUNK_BYTES = 1024 * 1024;
-
 /** Entry point: serves the parent's commands until `quit`. */
 export async function main(argv: string[]): Promise<number> {
   const setup = JSON.parse(readFileSync(argv[0]!, 'utf8')) as SessionEngineerSetup;
   const signingKey = importPrivateKey(setup.privateKey);
-  const sources = Array.from({ length: SOURCE_BUFFERS }, () => randomBytes(SOURCE_CHUNK_BYTES));
+  const sources = makeSources();
   let engineer: EngineerSession | undefined;
   const session = (): EngineerSession => {
     if (!engineer) throw new Error('no session: send connect first');
@@ -65,34 +61,17 @@ export async function main(argv: string[]): Promise<number> {
       case 'open-stream':
         report({ ev: 'stream', streamId: session().link.nextStreamId() });
         return;
-      case 'send': {
-        const streamId = command['streamId'] as number;
-        const bytes = command['bytes'] as number;
-        const link = session().link;
-        for (let sent = 0, i = 0; sent < bytes; sent += SOURCE_CHUNK_BYTES, i++) {
-          const source = sources[i % sources.length]!;
-          await link.sendStream(
-            streamId,
-            source.subarray(0, Math.min(source.length, bytes - sent)),
-          );
-        }
-        report({ ev: 'sent' });
+      case 'send':
+        await sendBytes(
+          session().link,
+          sources,
+          command['streamId'] as number,
+          command['bytes'] as number,
+        );
         return;
-      }
-      case 'expect': {
-        const streamId = command['streamId'] as number;
-        const bytes = command['bytes'] as number;
-        let received = 0;
-        const off = session().link.onStream(streamId, (chunk) => {
-          received += chunk.length;
-          if (received >= bytes) {
-            off();
-            report({ ev: 'received', bytes: received });
-          }
-        });
-        report({ ev: 'expecting', streamId });
+      case 'expect':
+        expectBytes(session().link, command['streamId'] as number, command['bytes'] as number);
         return;
-      }
       case 'end':
         await engineer?.endSession(String(command['reason'] ?? 'benchmark over'));
         engineer = undefined;
