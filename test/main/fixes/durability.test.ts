@@ -16,7 +16,7 @@ import {
   syncfsReportsErrors,
   type SyncFileSystem,
 } from '../../../main/fixes/durability';
-import { isAssentError } from '../../../protocol/errors';
+import { codeOf } from './fix-world';
 
 let dir: string;
 let files: string[];
@@ -31,16 +31,6 @@ beforeAll(async () => {
   }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isAssentError(err)) return err.code;
-    throw err;
-  }
-  return 'ACCEPTED';
-}
 
 /** A syncFileSystem stand-in that records its calls and answers `result`. */
 function recording(ok: boolean): SyncFileSystem & { calls: string[] } {

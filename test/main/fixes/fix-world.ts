@@ -9,6 +9,7 @@ import { signFixPackage } from '../../../console/fixes/package-signer';
 import { buildFixPackage, type AuthorManifest } from '../../../console/fixes/package-writer';
 import type { FixTrustBase } from '../../../main/fixes/fix-types';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../../platform/signing';
+import { isAssentError } from '../../../protocol/errors';
 
 export const sha = (data: string | Buffer): string =>
   createHash('sha256').update(data).digest('hex');
@@ -136,4 +137,15 @@ export async function makeWorld(
     },
   };
   return world;
+}
+
+/** The AssentError code `promise` rejects with, or 'ACCEPTED' when it resolves (anything else is rethrown). */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    if (isAssentError(err)) return err.code;
+    throw err;
+  }
+  return 'ACCEPTED';
 }

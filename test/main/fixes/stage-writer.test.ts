@@ -12,23 +12,14 @@ import {
   StageWriter,
   type StageSink,
 } from '../../../main/fixes/stage-writer';
-import { AssentError, isAssentError } from '../../../protocol/errors';
+import { AssentError } from '../../../protocol/errors';
+import { codeOf } from './fix-world';
 
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'assent-stage-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isAssentError(err)) return err.code;
-    throw err;
-  }
-  return 'ACCEPTED';
-}
 
 /** A body that feeds `data` in chunks of `chunk` bytes. */
 const feed =

@@ -10,8 +10,7 @@ import { loadRegistry } from '../../../main/fixes/registry';
 import { inspectTarget, targetDigest } from '../../../main/fixes/target-state';
 import { verifyFixHeader } from '../../../main/fixes/verify';
 import type { FixManifest } from '../../../protocol/fixes';
-import { isAssentError } from '../../../protocol/errors';
-import { makeWorld, sha, type FixWorld } from './fix-world';
+import { codeOf, makeWorld, sha, type FixWorld } from './fix-world';
 
 let world: FixWorld;
 let manifest: FixManifest;
@@ -23,16 +22,6 @@ beforeEach(async () => {
   manifest = (await verifyFixHeader(pkg, trust)).manifest;
 });
 afterEach(() => world.cleanup());
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isAssentError(err)) return err.code;
-    throw err;
-  }
-  return 'ACCEPTED';
-}
 
 describe('inspectTarget with an earlier inspection', () => {
   it('hashes the same files as a full inspection', async () => {

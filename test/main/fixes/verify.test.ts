@@ -6,9 +6,8 @@ import { fixTrust } from '../../../main/fixes/fix-types';
 import { loadRegistry } from '../../../main/fixes/registry';
 import { verifyFixPackage } from '../../../main/fixes/verify';
 import { generateSigningKeyPair } from '../../../platform/signing';
-import { isAssentError } from '../../../protocol/errors';
 import { archiveCorpus } from '../../fixtures/archive-corpus/corpus';
-import { makeWorld, snapshot, type FixWorld } from './fix-world';
+import { codeOf, makeWorld, snapshot, type FixWorld } from './fix-world';
 
 let world: FixWorld;
 let outside: string;
@@ -20,16 +19,6 @@ beforeAll(async () => {
   await fsp.writeFile(join(outside, 'sentinel.txt'), 'do not touch\n');
 });
 afterAll(() => world.cleanup());
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isAssentError(err)) return err.code;
-    throw err;
-  }
-  return 'ACCEPTED';
-}
 
 const verify = async (file: string, trust = world.trust) =>
   verifyFixPackage(file, fixTrust(trust, await loadRegistry(world.dataDir)));
