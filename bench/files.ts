@@ -32,8 +32,9 @@ import { CpuMeter } from './support/cpu-time';
 import { hasPrivateKeyring, runUnderPrivateKeyring } from './support/keyring';
 import { startRelayProcess } from './support/relay-process';
 import type { SessionAgentSetup } from './support/session-agent';
-import { mbps, ratio, spread, verdict } from './support/stats';
+import { ratio, verdict } from './support/stats';
 import { benchIdentities } from './support/bench-identities';
+import { TransferFigures } from './support/transfer-figures';
 
 const MIB = 1024 * 1024;
 const BYTES = Number(process.env['ASSENT_BENCH_FILE_MIB'] ?? 1024) * MIB;
@@ -84,42 +85,6 @@ function timedShell(script: string): Promise<number> {
       code === 0 ? resolve(performance.now() - t0) : reject(new Error(`${script}: exit ${code}`)),
     );
   });
-}
-
-/** Rates and CPU seconds (in total and by process) of the rounds of one variant. */
-class Variant {
-  private readonly rates: number[] = [];
-  private readonly cpu: number[] = [];
-  private readonly each: number[][] = [];
-  constructor(private readonly names: readonly string[] = []) {}
-  add(bytesPerSecond: number, cpu: number | undefined, each: number[] | undefined): void {
-    this.rates.push(bytesPerSecond);
-    if (cpu !== undefined) this.cpu.push(cpu);
-    if (each) this.each.push(each);
-  }
-  rate(): number {
-    return spread(this.rates).p50;
-  }
-  cpuPerGiB(): number | undefined {
-    if (this.cpu.length !== this.rates.length || this.cpu.length === 0) return undefined;
-    return spread(this.cpu).p50 / (BYTES / 2 ** 30);
-  }
-  line(): string {
-    const s = spread(this.rates);
-    const perGiB = this.cpuPerGiB();
-    let cpu = 'CPU n/a';
-    if (perGiB !== undefined) {
-      cpu = `CPU ${perGiB.toFixed(2)} s/GiB`;
-      if (this.names.length > 0 && this.each.length === this.rates.length)
-        cpu += ` (${this.names
-          .map(
-            (name, i) =>
-              `${name} ${(spread(this.each.map((e) => e[i]!)).p50 / (BYTES / 2 ** 30)).toFixed(2)}`,
-          )
-          .join(', ')})`;
-    }
-    return `${mbps(s.p50).padStart(12)} (${mbps(s.min)}–${mbps(s.max)})  ${cpu}`;
-  }
 }
 
 /** Request options that record the basis each allowed action was decided on. */
@@ -191,14 +156,14 @@ async function measure(): Promise<void> {
     ]);
     const split = ['engineer', 'relay', 'agent'];
     const variants = {
-      read: new Variant(split),
-      write: new Variant(split),
-      scp: new Variant(),
-      cat: new Variant(),
+      read: new TransferFigures(BYTES, split),
+      write: new TransferFigures(BYTES, split),
+      scp: new TransferFigures(BYTES),
+      cat: new TransferFigures(BYTES),
     };
     const measured: DecisionBasis[] = [];
     const local = join(work, 'read.bin');
-    const timed = async (work: () => Promise<number>, meter: CpuMeter, into: Variant) => {
+    const timed = async (work: () => Promise<number>, meter: CpuMeter, into: TransferFigures) => {
       const { result, cpu, each } = await meter.measure(work);
       into.add(BYTES / (result / 1000), cpu, each);
     };
@@ -278,7 +243,8 @@ async function measure(): Promise<void> {
     console.log(
       '  CPU = seconds per GiB summed over the processes involved (median of the rounds)',
     );
-    const row = (name: string, v: Variant): void => console.log(`  ${name.padEnd(44)} ${v.line()}`);
+    const row = (name: string, v: TransferFigures): void =>
+      console.log(`  ${name.padEnd(44)} ${v.line()}`);
     row('assent read  (agent → engineer, E2E via relay)', variants.read);
     row('assent write (engineer → agent, fsync+rename)', variants.write);
     if (ssh) {
@@ -298,7 +264,7 @@ async function measure(): Promise<void> {
       console.log(
         `  (info) read / ssh cat ${ratio(variants.read.rate() / variants.cat.rate())}, write / ssh cat ${ratio(variants.write.rate() / variants.cat.rate())}`,
       );
-      const cpuRatio = (ours: Variant, theirs: Variant): string => {
+      const cpuRatio = (ours: TransferFigures, theirs: TransferFigures): string => {
         const a = ours.cpuPerGiB();
         const b = theirs.cpuPerGiB();
         return a && b ? ratio(b / a) : 'n/a';

@@ -44,6 +44,7 @@ import {
   type Stack,
 } from './support/session-measures';
 import { benchIdentities } from './support/bench-identities';
+import { TransferFigures } from './support/transfer-figures';
 
 const MIB = 1024 * 1024;
 const BULK_BYTES = Number(process.env['ASSENT_BENCH_BULK_MIB'] ?? 1024) * MIB;
@@ -57,48 +58,6 @@ const PACE_MS = Math.ceil(1000 / (MESSAGE_RATE_PER_SECOND * 0.8));
 const ECHO_BYTES = 100;
 /** This machine's ceiling for an encrypted relay (issue 2). */
 const CEILING_BYTES_PER_SECOND = 0.45e9;
-
-/** Rates (bytes/s) and CPU seconds of the repetitions of one bulk variant. */
-class Bulk {
-  readonly rates: number[] = [];
-  private readonly cpu: number[] = [];
-  private readonly each: number[][] = [];
-  /** `names` label the processes of the variant's CpuMeter, for the per-process split. */
-  constructor(private readonly names: readonly string[] = []) {}
-  add({
-    result,
-    cpu,
-    each,
-  }: {
-    result: number;
-    cpu: number | undefined;
-    each?: number[] | undefined;
-  }): void {
-    this.rates.push(result);
-    if (cpu !== undefined) this.cpu.push(cpu);
-    if (each) this.each.push(each);
-  }
-  /** The median rate. */
-  rate(): number {
-    return spread(this.rates).p50;
-  }
-  /** Median CPU seconds per GiB, when /proc could be read every time. */
-  cpuPerGiB(): number | undefined {
-    if (this.cpu.length !== this.rates.length) return undefined;
-    return spread(this.cpu).p50 / (BULK_BYTES / 2 ** 30);
-  }
-  cpuLine(): string {
-    const perGiB = this.cpuPerGiB();
-    if (perGiB === undefined) return 'n/a';
-    if (this.names.length === 0 || this.each.length !== this.rates.length)
-      return `${perGiB.toFixed(2)} s/GiB`;
-    const split = this.names.map(
-      (name, i) =>
-        `${name} ${(spread(this.each.map((e) => e[i]!)).p50 / (BULK_BYTES / 2 ** 30)).toFixed(2)}`,
-    );
-    return `${perGiB.toFixed(2)} s/GiB (${split.join(', ')})`;
-  }
-}
 
 async function measure(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'assent-bench-session-'));
@@ -154,15 +113,15 @@ async function measure(): Promise<void> {
     ]);
     const split = ['engineer', 'relay', 'agent'];
     const bulk = {
-      up: new Bulk(split),
-      down: new Bulk(split),
-      ws: new Bulk(['client', 'server']),
-      ssh: new Bulk(),
+      up: new TransferFigures(BULK_BYTES, split),
+      down: new TransferFigures(BULK_BYTES, split),
+      ws: new TransferFigures(BULK_BYTES, ['client', 'server']),
+      ssh: new TransferFigures(BULK_BYTES),
     };
     // Interleaved rounds, so drift on the shared machine hits every variant alike.
     for (let round = 0; round < BULK_ROUNDS; round++) {
       if (ssh)
-        bulk.ssh.add(
+        bulk.ssh.addMeasured(
           await sshCpu.measure(async () => {
             const rate = await measureSshThroughput(ssh, BULK_BYTES);
             // sshd reaps its session processes on SIGCHLD; let their CPU time land.
@@ -170,9 +129,9 @@ async function measure(): Promise<void> {
             return rate;
           }),
         );
-      bulk.ws.add(await wsCpu.measure(() => ws.throughput(BULK_BYTES)));
-      bulk.up.add(await assentCpu.measure(() => engineerToAgent(stack, BULK_BYTES)));
-      bulk.down.add(await assentCpu.measure(() => agentToEngineer(stack, BULK_BYTES)));
+      bulk.ws.addMeasured(await wsCpu.measure(() => ws.throughput(BULK_BYTES)));
+      bulk.up.addMeasured(await assentCpu.measure(() => engineerToAgent(stack, BULK_BYTES)));
+      bulk.down.addMeasured(await assentCpu.measure(() => agentToEngineer(stack, BULK_BYTES)));
     }
     const cipher = ssh?.defaultCipher() ?? 'unavailable';
 
@@ -192,7 +151,7 @@ async function measure(): Promise<void> {
     console.log(
       `bulk ${BULK_BYTES / MIB} MiB, ${BULK_ROUNDS} interleaved rounds; CPU = seconds per GiB summed over the processes involved:`,
     );
-    const row = (name: string, b: Bulk): void =>
+    const row = (name: string, b: TransferFigures): void =>
       console.log(`  ${name.padEnd(48)} ${rateLine(spread(b.rates))}  CPU ${b.cpuLine()}`);
     row('assent engineer→agent via relay (E2E)', bulk.up);
     row('assent agent→engineer via relay (E2E)', bulk.down);
