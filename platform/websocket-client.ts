@@ -138,7 +138,10 @@ export class WebSocketClient {
     );
     const request = this.#request(options);
     const url = options.url;
-    const secure = url.protocol === 'wss:';
+    // As ws does: http: and https: name the same endpoints as ws: and wss:.
+    if (!['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol))
+      throw new TypeError(`a WebSocket URL must be ws: or wss:, not ${url.protocol}`);
+    const secure = url.protocol === 'wss:' || url.protocol === 'https:';
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(url.port) || (secure ? 443 : 80);
     const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);

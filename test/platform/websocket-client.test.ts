@@ -307,6 +307,12 @@ describe('WebSocketClient refusing a bad server', () => {
     expect(r.binaries).toEqual([]);
   });
 
+  it('refuses a URL that is not ws:, wss:, http: or https:', async () => {
+    await expect(
+      WebSocketClient.connect(options(new URL('ftp://127.0.0.1:1/')), recorder().handlers),
+    ).rejects.toThrow(/must be ws: or wss:/);
+  });
+
   it('refuses request headers that could smuggle a line', async () => {
     const url = await rawServer(() => undefined);
     await expect(
