@@ -24,9 +24,11 @@ export const OUTPUT_IDLE_MS = 2;
 export const OUTPUT_BATCH_MS = 16;
 /**
  * A batch this small (keystroke echo, a prompt) never holds the next one back:
- * time batching starts only once output comes in bulk.
+ * time batching starts only once output comes in bulk. Well under one full
+ * pty read (4095 bytes on Linux, one read per turn of the event loop): at 4
+ * KiB a `cat` never counted as bulk and went out as one frame per read.
  */
-export const OUTPUT_ECHO_BYTES = 4 * 1024;
+export const OUTPUT_ECHO_BYTES = 1024;
 /** Largest batch; also the queue size at which the pty is paused while a send is in flight. */
 export const OUTPUT_BATCH_BYTES = MAX_PLAINTEXT_BYTES / 2;
 

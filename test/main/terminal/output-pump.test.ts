@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { OUTPUT_BATCH_BYTES, OUTPUT_IDLE_MS, OutputPump } from '../../../main/terminal/output-pump';
+import {
+  OUTPUT_BATCH_BYTES,
+  OUTPUT_ECHO_BYTES,
+  OUTPUT_IDLE_MS,
+  OutputPump,
+} from '../../../main/terminal/output-pump';
 import { StatusMarkerFilter } from '../../../main/terminal/status-marker';
 import {
   STATUS_MARKER_PREFIX,
@@ -76,21 +81,46 @@ describe('OutputPump', () => {
       onError: () => undefined,
       now: () => clock,
     });
-    pump.push(Buffer.alloc(4095));
-    pump.push(Buffer.alloc(4095));
-    pump.push(Buffer.alloc(4095));
+    pump.push(Buffer.alloc(300));
+    pump.push(Buffer.alloc(700));
+    pump.push(Buffer.alloc(700));
     await turn();
     await turn();
-    expect(sent).toEqual([4095, 8190]);
+    // Echo-sized batches never hold the next: the reads of the next turn go together.
+    expect(sent).toEqual([300, 1400]);
     // A batch of OUTPUT_ECHO_BYTES or more was sent: what follows waits for the batch time.
     clock += OUTPUT_IDLE_MS;
     pump.push(Buffer.alloc(10));
     await turn();
     await turn();
-    expect(sent).toEqual([4095, 8190]);
+    expect(sent).toEqual([300, 1400]);
     expect(pump.bufferedBytes).toBe(10);
     await pump.drained();
-    expect(sent).toEqual([4095, 8190, 10]);
+    expect(sent).toEqual([300, 1400, 10]);
+  });
+
+  it('counts one full pty read a turn as bulk (a cat), so the reads after it are batched', async () => {
+    const sent: number[] = [];
+    let clock = 0;
+    const pump = new OutputPump({
+      send: async (c) => void sent.push(c.length),
+      pause: () => undefined,
+      resume: () => undefined,
+      onError: () => undefined,
+      now: () => clock,
+    });
+    pump.push(Buffer.alloc(4095));
+    expect(sent).toEqual([4095]);
+    for (let read = 0; read < 3; read++) {
+      await turn();
+      clock += 1;
+      pump.push(Buffer.alloc(4095));
+    }
+    await turn();
+    expect(sent).toEqual([4095]);
+    await pump.drained();
+    expect(sent).toEqual([4095, 3 * 4095]);
+    expect(OUTPUT_ECHO_BYTES).toBeLessThan(4095);
   });
 
   it('pauses the source while a full batch waits behind an unfinished send, and resumes after', async () => {
