@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --initial-old-space-size=64
+#!/usr/bin/env -S node --initial-old-space-size=64 --no-memory-reducer
 import { runEntry } from './load-ts.js';
 
 await runEntry('main/cli/agent-cli.ts');

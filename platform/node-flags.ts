@@ -12,4 +12,11 @@
 // buffers die in cheap young-generation collections. Measured on the session
 // bench: 4.3–4.8 → 2.9–3.5 CPU s/GiB (relay 1.8 → 1.0, engineer 1.9 → 1.0);
 // docs/performance.md.
-export const NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
+//
+// And --no-memory-reducer: when a process goes quiet, V8's memory reducer runs
+// full, compacting collections to shrink the heap; each paused the process
+// 8–12 ms. An interactive session is mostly quiet between messages, so these
+// landed on chat round trips and keystrokes (p99 5–10 ms, against 3–4 ms
+// without them). The heap then stays at its high-water mark instead of
+// shrinking while idle (relay-memory bench: docs/performance.md).
+export const NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64', '--no-memory-reducer'];
