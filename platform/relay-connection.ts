@@ -84,7 +84,7 @@ export class RelayConnection extends EventEmitter<{
   private drainWaiters: Array<() => void> = [];
   private closedLocally = false;
   /** Messages that arrived before the owner attached its listeners (they can share the upgrade's packet). */
-  private held: Array<{ data: Buffer; isBinary: boolean }> | undefined = [];
+  private held: Array<Buffer | string> | undefined = [];
   private heldClose: RelayClose | undefined;
   private closeCodeOverride: number | undefined;
 
@@ -116,8 +116,8 @@ export class RelayConnection extends EventEmitter<{
           maxPayload: MAX_FRAME_BYTES,
         },
         {
-          text: (text) => connection.arrived(Buffer.from(text, 'utf8'), false),
-          binary: (frame) => connection.arrived(frame, true),
+          text: (text) => connection.arrived(text),
+          binary: (frame) => connection.arrived(frame),
           close: (code, reason) => connection.closed(code, reason),
           // A frame over maxPayload is reported as 1009 even when the relay never answers our close.
           fault: (fault) => (connection.closeCodeOverride = fault.closeCode),
@@ -134,9 +134,10 @@ export class RelayConnection extends EventEmitter<{
     return connection;
   }
 
-  private arrived(data: Buffer, isBinary: boolean): void {
-    if (this.held) this.held.push({ data, isBinary });
-    else this.onMessage(data, isBinary);
+  /** A binary frame (Buffer) or a control message (string). */
+  private arrived(data: Buffer | string): void {
+    if (this.held) this.held.push(data);
+    else this.onMessage(data);
   }
 
   private closed(code: number, reason: string): void {
@@ -158,7 +159,7 @@ export class RelayConnection extends EventEmitter<{
     const held = this.held;
     if (!held) return;
     this.held = undefined;
-    for (const { data, isBinary } of held) this.onMessage(data, isBinary);
+    for (const data of held) this.onMessage(data);
     if (this.heldClose) this.emit('close', this.heldClose);
   }
 
@@ -213,14 +214,14 @@ export class RelayConnection extends EventEmitter<{
     for (const wake of waiters) wake();
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
-    if (isBinary) {
+  private onMessage(data: Buffer | string): void {
+    if (typeof data !== 'string') {
       this.emit('frame', data);
       return;
     }
     let parsed: ReturnType<typeof RelayToPeer.safeParse>;
     try {
-      parsed = RelayToPeer.safeParse(JSON.parse(data.toString('utf8')));
+      parsed = RelayToPeer.safeParse(JSON.parse(data));
     } catch {
       parsed = { success: false } as ReturnType<typeof RelayToPeer.safeParse>;
     }

@@ -17,6 +17,7 @@ import {
   nextMask,
   OPCODE,
   readClosePayload,
+  writeFrame,
 } from './websocket-frames';
 
 /** Bytes the socket reads at most at once, into one buffer reused for the connection's life. */
@@ -127,11 +128,12 @@ export class WebSocketClient {
     this.#reader = new FrameReader(
       { role: 'client', maxPayload: options.maxPayload, reusedChunks: true },
       {
-        message: (pieces, length, isBinary) => {
-          if (this.#discarding) return;
-          const payload = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length);
-          if (isBinary) this.#handlers.binary(payload);
-          else this.#handlers.text(payload.toString('utf8'));
+        binary: (pieces, length) => {
+          if (!this.#discarding)
+            this.#handlers.binary(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length));
+        },
+        text: (text) => {
+          if (!this.#discarding) this.#handlers.text(text);
         },
         control: (opcode, payload) => this.#control(opcode, payload),
       },
@@ -263,20 +265,13 @@ export class WebSocketClient {
 
   /** One masked frame of `parts` (ours to mask in place), header and parts in one gathered write. */
   #write(opcode: number, parts: readonly Buffer[], written?: () => void): void {
-    const socket = this.#socket;
-    if (socket.destroyed || !socket.writable) return;
     const mask = nextMask();
     let length = 0;
     for (const part of parts) {
       applyMaskAt(part, mask, length);
       length += part.length;
     }
-    socket.cork();
-    socket.write(frameHeader(opcode, length, mask));
-    for (let i = 0; i < parts.length; i++)
-      socket.write(parts[i]!, i === parts.length - 1 && written ? () => written() : undefined);
-    if (parts.length === 0 && written) socket.write(Buffer.alloc(0), () => written());
-    socket.uncork();
+    writeFrame(this.#socket, frameHeader(opcode, length, mask), parts, written);
   }
 
   #onRead(chunk: Buffer): void {

@@ -8,6 +8,7 @@
 // (1007), messages over the size limit (1009).
 import { createHash, randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
+import type { Writable } from 'node:stream';
 
 type MaskFn = (
   source: Buffer,
@@ -92,10 +93,10 @@ export class FrameFault extends Error {
   }
 }
 
-/** Throws FrameFault(1007) unless `bytes` are valid UTF-8. */
-export function checkUtf8(bytes: Uint8Array): void {
+/** `bytes` as a string; throws FrameFault(1007) unless they are valid UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string {
   try {
-    fatalUtf8.decode(bytes);
+    return fatalUtf8.decode(bytes);
   } catch {
     throw new FrameFault(1007, 'a text payload is not valid UTF-8');
   }
@@ -134,6 +135,25 @@ export function frameHeader(opcode: number, length: number, mask?: Buffer): Buff
   return header;
 }
 
+/**
+ * Writes one frame (`header`, then `parts`) to `socket` as one gathered write;
+ * `written` runs once the socket took the last of it. Nothing is written to a
+ * socket that can no longer be written to.
+ */
+export function writeFrame(
+  socket: Writable,
+  header: Buffer,
+  parts: readonly Buffer[],
+  written?: () => void,
+): void {
+  if (socket.destroyed || !socket.writable) return;
+  socket.cork();
+  socket.write(header, parts.length === 0 && written ? () => written() : undefined);
+  for (let i = 0; i < parts.length; i++)
+    socket.write(parts[i]!, i === parts.length - 1 && written ? () => written() : undefined);
+  socket.uncork();
+}
+
 /** The payload of a close frame: the code, then up to 123 bytes of reason. */
 export function closePayload(code: number, reason: string): Buffer {
   const reasonBytes = Buffer.from(reason, 'utf8').subarray(0, MAX_CONTROL_PAYLOAD - 2);
@@ -149,15 +169,15 @@ export function readClosePayload(payload: Buffer): { code: number; reason: strin
   if (payload.length === 1) throw new FrameFault(1002, 'a close frame of one byte');
   const code = payload.readUInt16BE(0);
   if (!isValidCloseCode(code)) throw new FrameFault(1002, `invalid close code ${code}`);
-  const reason = payload.subarray(2);
-  checkUtf8(reason);
-  return { code, reason: reason.toString('utf8') };
+  return { code, reason: decodeUtf8(payload.subarray(2)) };
 }
 
 /** What a FrameReader reports. */
 export interface FrameHandlers {
-  /** A whole data message, as the pieces it arrived in. */
-  message(pieces: Buffer[], length: number, isBinary: boolean): void;
+  /** A whole binary message, as the pieces it arrived in. */
+  binary(pieces: Buffer[], length: number): void;
+  /** A whole text message, decoded (checked as UTF-8 once, here); `length` in bytes. */
+  text(text: string, length: number): void;
   /** A control frame (close, ping, pong) with its payload (a copy). */
   control(opcode: number, payload: Buffer): void;
 }
@@ -331,7 +351,11 @@ export class FrameReader {
     this.#messageOpcode = 0;
     this.#messagePieces = [];
     this.#messageLength = 0;
-    if (!isBinary) checkUtf8(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length));
-    this.#handlers.message(pieces, length, isBinary);
+    if (isBinary) this.#handlers.binary(pieces, length);
+    else
+      this.#handlers.text(
+        decodeUtf8(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length)),
+        length,
+      );
   }
 }

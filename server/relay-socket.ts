@@ -16,6 +16,7 @@ import {
   frameHeader,
   OPCODE,
   readClosePayload,
+  writeFrame,
 } from '../platform/websocket-frames';
 import { RELAY_CLOSE_TIMEOUT_MS } from '../protocol/limits';
 
@@ -23,13 +24,15 @@ import { RELAY_CLOSE_TIMEOUT_MS } from '../protocol/limits';
 export const SOCKET_STATE = { open: 1, closing: 2, closed: 3 } as const;
 
 /**
- * One accepted WebSocket. Events: `message` (pieces, total length, binary?),
- * `pong`, `error` (a protocol fault of the peer; `close` follows), `close`
- * (the code the peer sent, 1005 without one, 1006 when the connection simply
- * ended).
+ * One accepted WebSocket. Events: `binary` (the pieces and their total
+ * length), `text` (decoded, with its length in bytes), `pong`, `error` (a
+ * protocol fault of the peer; `close` follows), `close` (the code the peer
+ * sent, 1005 without one, 1006 when the connection simply ended).
  */
 export class RelaySocket extends EventEmitter<{
-  message: [pieces: Buffer[], length: number, isBinary: boolean];
+  binary: [pieces: Buffer[], length: number];
+  /** A text message (a relay control message), decoded; `length` in bytes. */
+  text: [text: string, length: number];
   pong: [];
   error: [error: Error];
   close: [code: number];
@@ -51,8 +54,11 @@ export class RelaySocket extends EventEmitter<{
     this.#reader = new FrameReader(
       { role: 'server', maxPayload, reusedChunks: false },
       {
-        message: (pieces, length, isBinary) => {
-          if (!this.#discarding) this.emit('message', pieces, length, isBinary);
+        binary: (pieces, length) => {
+          if (!this.#discarding) this.emit('binary', pieces, length);
+        },
+        text: (text, length) => {
+          if (!this.#discarding) this.emit('text', text, length);
         },
         control: (opcode, payload) => this.#control(opcode, payload),
       },
@@ -136,12 +142,7 @@ export class RelaySocket extends EventEmitter<{
   }
 
   #writeFrame(opcode: number, pieces: readonly Buffer[], length: number): void {
-    const socket = this.socket;
-    if (socket.destroyed || !socket.writable) return;
-    socket.cork();
-    socket.write(frameHeader(opcode, length));
-    for (const piece of pieces) socket.write(piece);
-    socket.uncork();
+    writeFrame(this.socket, frameHeader(opcode, length), pieces);
   }
 
   #onData(chunk: Buffer): void {
@@ -195,7 +196,8 @@ export class RelaySocket extends EventEmitter<{
     this.#state = SOCKET_STATE.closed;
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
     this.#closeTimer = undefined;
-    this.removeAllListeners('message');
+    this.removeAllListeners('binary');
+    this.removeAllListeners('text');
     this.emit('close', this.#closeCode);
   }
 }

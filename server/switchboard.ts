@@ -184,7 +184,8 @@ export class Switchboard {
   #attach(ws: RelaySocket, identity: PeerIdentity): Connection {
     const conn = new Connection(ws, identity);
     this.#conns.add(conn);
-    ws.on('message', (pieces, length, isBinary) => this.#onMessage(conn, pieces, length, isBinary));
+    ws.on('binary', (pieces, length) => this.#onBinary(conn, pieces, length));
+    ws.on('text', (text, length) => this.#onText(conn, text, length));
     ws.on('pong', () => {
       conn.alive = true;
     });
@@ -204,16 +205,16 @@ export class Switchboard {
     conn.send({ t: 'code', code, expiresAt });
   }
 
-  #onMessage(conn: Connection, pieces: Buffer[], length: number, isBinary: boolean): void {
-    if (isBinary) {
-      if (!conn.seat) return this.#violation(conn);
-      this.#bytes += forward(conn, conn.seat, pieces, length, this.#options.highWaterBytes);
-      return;
-    }
+  #onBinary(conn: Connection, pieces: Buffer[], length: number): void {
+    if (!conn.seat) return this.#violation(conn);
+    this.#bytes += forward(conn, conn.seat, pieces, length, this.#options.highWaterBytes);
+  }
+
+  #onText(conn: Connection, text: string, length: number): void {
     if (length > MAX_CONTROL_MESSAGE_BYTES) return this.#violation(conn);
     let parsed: ReturnType<typeof PeerToRelay.safeParse>;
     try {
-      parsed = PeerToRelay.safeParse(JSON.parse(Buffer.concat(pieces, length).toString('utf8')));
+      parsed = PeerToRelay.safeParse(JSON.parse(text));
     } catch {
       return this.#violation(conn);
     }

@@ -45,9 +45,10 @@ async function rig(): Promise<Rig> {
   client.on('error', () => undefined);
   const messages: Rig['messages'] = [];
   const errors: Error[] = [];
-  relay.on('message', (pieces, length, isBinary) =>
-    messages.push({ data: Buffer.concat(pieces, length), isBinary }),
+  relay.on('binary', (pieces, length) =>
+    messages.push({ data: Buffer.concat(pieces, length), isBinary: true }),
   );
+  relay.on('text', (text) => messages.push({ data: Buffer.from(text, 'utf8'), isBinary: false }));
   relay.on('error', (error) => errors.push(error));
   const closed = new Promise<number>((resolve) => relay.once('close', resolve));
   const result = {
