@@ -29,7 +29,7 @@ import { TcpProxy } from '../test/support/tcp-proxy';
 import { startOpenSshOrSkip, type OpenSsh } from './openssh';
 import { BenchChild } from './support/bench-child';
 import { CpuMeter } from './support/cpu-time';
-import { hasPrivateKeyring, runUnderPrivateKeyring } from './support/keyring';
+import { measureUnderPrivateKeyring } from './support/keyring';
 import { startRelayProcess } from './support/relay-process';
 import type { SessionAgentSetup } from './support/session-agent';
 import { ratio, verdict } from './support/stats';
@@ -323,10 +323,8 @@ async function measure(): Promise<void> {
 }
 
 /** Runs the benchmark (re-run under a private session bus and keyring when none is set up). */
-export async function run(): Promise<void> {
-  if (hasPrivateKeyring()) return measure();
-  const status = await runUnderPrivateKeyring('bench/files.ts', []);
-  if (status !== 0) throw new Error(`bench/files.ts failed (exit ${status})`);
+export function run(): Promise<void> {
+  return measureUnderPrivateKeyring('bench/files.ts', measure);
 }
 
 /** Entry point for `node bin/run-ts.js bench/files.ts`. */

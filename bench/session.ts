@@ -28,7 +28,7 @@ import {
 } from './openssh';
 import { BenchChild } from './support/bench-child';
 import { CpuMeter } from './support/cpu-time';
-import { hasPrivateKeyring, runUnderPrivateKeyring } from './support/keyring';
+import { measureUnderPrivateKeyring } from './support/keyring';
 import { startRelayProcess } from './support/relay-process';
 import type { SessionAgentSetup } from './support/session-agent';
 import type { SessionEngineerSetup } from './support/session-engineer';
@@ -213,10 +213,8 @@ async function measure(): Promise<void> {
 }
 
 /** Runs the benchmark (re-run under a private session bus and keyring when none is set up). */
-export async function run(): Promise<void> {
-  if (hasPrivateKeyring()) return measure();
-  const status = await runUnderPrivateKeyring('bench/session.ts', []);
-  if (status !== 0) throw new Error(`bench/session.ts failed (exit ${status})`);
+export function run(): Promise<void> {
+  return measureUnderPrivateKeyring('bench/session.ts', measure);
 }
 
 /** Entry point for `node bin/run-ts.js bench/session.ts`. */

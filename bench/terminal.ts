@@ -36,7 +36,7 @@ import { exportPrivateKey } from '../platform/signing';
 import { startOpenSsh, type OpenSsh } from './openssh';
 import { BenchChild } from './support/bench-child';
 import { cpuSeconds } from './support/cpu-time';
-import { hasPrivateKeyring, runUnderPrivateKeyring } from './support/keyring';
+import { measureUnderPrivateKeyring } from './support/keyring';
 import { startRelayProcess } from './support/relay-process';
 import { latencyLine, mbps, ms, ratio, spread, verdict } from './support/stats';
 import type { TerminalAgentSetup } from './support/terminal-agent';
@@ -361,10 +361,8 @@ async function measure(): Promise<void> {
 }
 
 /** Runs the benchmark (re-run under a private session bus and keyring when none is set up). */
-export async function run(): Promise<void> {
-  if (hasPrivateKeyring()) return measure();
-  const status = await runUnderPrivateKeyring('bench/terminal.ts', []);
-  if (status !== 0) throw new Error(`bench/terminal.ts failed (exit ${status})`);
+export function run(): Promise<void> {
+  return measureUnderPrivateKeyring('bench/terminal.ts', measure);
 }
 
 /** Entry point for `node bin/run-ts.js bench/terminal.ts`. */

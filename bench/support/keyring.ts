@@ -14,6 +14,19 @@ export function hasPrivateKeyring(): boolean {
   return process.env['ASSENT_TEST_KEYRING'] === '1';
 }
 
+/**
+ * Runs `measure` here when this process is already under the private keyring,
+ * otherwise re-runs the bench `entry` under one; a failed re-run throws.
+ */
+export async function measureUnderPrivateKeyring(
+  entry: string,
+  measure: () => Promise<void>,
+): Promise<void> {
+  if (hasPrivateKeyring()) return measure();
+  const status = await runUnderPrivateKeyring(entry, []);
+  if (status !== 0) throw new Error(`${entry} failed (exit ${status})`);
+}
+
 /** The tools the private keyring needs that are missing (empty when all are there). */
 export function missingKeyringTools(): string[] {
   return ['dbus-run-session', 'gnome-keyring-daemon'].filter(
