@@ -17,16 +17,24 @@ const microtasks = async () => {
   for (let i = 0; i < 5; i++) await Promise.resolve();
 };
 
+/** A pump whose sends succeed at once, each recorded by `record`; `now` is its clock. */
+function recordingPump(record: (chunk: Buffer) => void, now?: () => number): OutputPump {
+  return new OutputPump({
+    send: async (c) => record(c),
+    pause: () => undefined,
+    resume: () => undefined,
+    onError: () => undefined,
+    ...(now ? { now } : {}),
+  });
+}
+
 describe('OutputPump', () => {
   it('sends small output on the next turn, with no timer', async () => {
     const sent: Buffer[] = [];
-    const pump = new OutputPump({
-      send: async (c) => void sent.push(c),
-      pause: () => undefined,
-      resume: () => undefined,
-      onError: () => undefined,
-      now: () => 0,
-    });
+    const pump = recordingPump(
+      (c) => sent.push(c),
+      () => 0,
+    );
     pump.push(Buffer.from('a'));
     await turn();
     pump.push(Buffer.from('b'));
@@ -38,13 +46,10 @@ describe('OutputPump', () => {
   it('sends output after a quiet spell at once, in the call that brought it', async () => {
     const sent: string[] = [];
     let clock = 0;
-    const pump = new OutputPump({
-      send: async (c) => void sent.push(String(c)),
-      pause: () => undefined,
-      resume: () => undefined,
-      onError: () => undefined,
-      now: () => clock,
-    });
+    const pump = recordingPump(
+      (c) => sent.push(String(c)),
+      () => clock,
+    );
     pump.push(Buffer.from('a'));
     expect(sent).toEqual(['a']);
     await microtasks();
@@ -55,13 +60,10 @@ describe('OutputPump', () => {
 
   it('gathers the output that closely follows a send into one batch on the next turn', async () => {
     const sent: string[] = [];
-    const pump = new OutputPump({
-      send: async (c) => void sent.push(String(c)),
-      pause: () => undefined,
-      resume: () => undefined,
-      onError: () => undefined,
-      now: () => 0,
-    });
+    const pump = recordingPump(
+      (c) => sent.push(String(c)),
+      () => 0,
+    );
     pump.push(Buffer.from('first'));
     pump.push(Buffer.from('x'));
     pump.push(Buffer.from('y'));
@@ -74,13 +76,10 @@ describe('OutputPump', () => {
   it('holds bulk output for the batch time once output comes in bulk', async () => {
     const sent: number[] = [];
     let clock = 0;
-    const pump = new OutputPump({
-      send: async (c) => void sent.push(c.length),
-      pause: () => undefined,
-      resume: () => undefined,
-      onError: () => undefined,
-      now: () => clock,
-    });
+    const pump = recordingPump(
+      (c) => sent.push(c.length),
+      () => clock,
+    );
     pump.push(Buffer.alloc(300));
     pump.push(Buffer.alloc(700));
     pump.push(Buffer.alloc(700));
@@ -102,13 +101,10 @@ describe('OutputPump', () => {
   it('counts one full pty read a turn as bulk (a cat), so the reads after it are batched', async () => {
     const sent: number[] = [];
     let clock = 0;
-    const pump = new OutputPump({
-      send: async (c) => void sent.push(c.length),
-      pause: () => undefined,
-      resume: () => undefined,
-      onError: () => undefined,
-      now: () => clock,
-    });
+    const pump = recordingPump(
+      (c) => sent.push(c.length),
+      () => clock,
+    );
     pump.push(Buffer.alloc(4095));
     expect(sent).toEqual([4095]);
     for (let read = 0; read < 3; read++) {
@@ -155,12 +151,7 @@ describe('OutputPump', () => {
 
   it('cuts batches at OUTPUT_BATCH_BYTES', async () => {
     const sent: number[] = [];
-    const pump = new OutputPump({
-      send: async (c) => void sent.push(c.length),
-      pause: () => undefined,
-      resume: () => undefined,
-      onError: () => undefined,
-    });
+    const pump = recordingPump((c) => sent.push(c.length));
     pump.push(Buffer.alloc(OUTPUT_BATCH_BYTES * 2 + 10));
     await pump.drained();
     expect(sent).toEqual([OUTPUT_BATCH_BYTES, OUTPUT_BATCH_BYTES, 10]);
