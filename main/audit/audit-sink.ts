@@ -6,4 +6,6 @@ import type { AuditEvent, AuditRecord } from '../../protocol/audit';
 /** Appends one event; resolves once it is on disk, throws AUDIT_WRITE_FAILED when it cannot be. */
 export interface AuditSink {
   append(event: AuditEvent): Promise<AuditRecord>;
+  /** Appends several events in order, all or none; resolves once all are on disk. */
+  appendAll(events: readonly AuditEvent[]): Promise<AuditRecord[]>;
 }

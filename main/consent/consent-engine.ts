@@ -16,6 +16,7 @@ import type { EffectiveRules } from '../rules/effective-rules';
 import { actionDigest, type ActionDescription } from './action';
 import type {
   AuditSink,
+  ConsentAuditEvent,
   ConsentEngineOptions,
   ConsentNotice,
   ConsentPrompt,
@@ -27,6 +28,7 @@ import { info, SessionGrants } from './session-grants';
 
 export type {
   AuditSink,
+  ConsentAuditEvent,
   ConsentEngineOptions,
   ConsentNotice,
   ConsentPrompt,
@@ -95,26 +97,30 @@ export class ConsentEngine extends EventEmitter {
     try {
       const digest = actionDigest(action);
       const preview: ActionPreview = { ...action.preview, kind: action.kind, digest };
-      await this.record('action.requested', 'engineer', {
+      const requested = this.event('action.requested', 'engineer', {
         requestId,
         kind: action.kind,
         digest,
         target: action.target.slice(0, 1024),
       });
-      const settled = await this.decideFor(action, preview, requestId, opts.signal);
-      await this.record(
-        'action.decided',
-        settled.basis.source === 'approver' ? 'approver' : 'agent',
-        {
-          requestId,
-          kind: action.kind,
-          digest,
-          allowed: settled.allowed,
-          how: settled.allowed ? settled.how : settled.code,
-          basis: settled.basis,
-          ...(settled.by === undefined ? {} : { by: settled.by }),
-        },
-      );
+      // A rule, a standing consent or a session grant decides at once: the
+      // request and its decision go to disk in one write. A prompt is
+      // recorded as requested before the approver sees it.
+      let settled = this.decideAtOnce(action);
+      if (settled) {
+        await this.audit.appendAll([
+          requested,
+          this.decidedEvent(settled, requestId, digest, action),
+        ]);
+        if (settled.allowed && settled.how === 'standing-consent')
+          this.emit('notice', { requestId, preview, basis: settled.basis } satisfies ConsentNotice);
+        if (settled.allowed && settled.how === 'session-grant')
+          this.emit('grants-changed', this.grants());
+      } else {
+        await this.audit.append(requested);
+        settled = await this.prompts.ask(action, preview, requestId, opts.signal);
+        await this.audit.append(this.decidedEvent(settled, requestId, digest, action));
+      }
       if (!settled.allowed)
         throw new AssentError(settled.code, settled.message, { details: { basis: settled.basis } });
       if (this.closed !== null || opts.signal?.aborted)
@@ -131,12 +137,12 @@ export class ConsentEngine extends EventEmitter {
     }
   }
 
-  private decideFor(
-    action: ActionDescription,
-    preview: ActionPreview,
-    requestId: string,
-    signal: AbortSignal | undefined,
-  ): Promise<Settled> | Settled {
+  /**
+   * The decision of the rules, a standing consent or a live session grant
+   * (whose use it counts); null when the approver must be asked. Emits
+   * nothing: the notice goes out once the decision is on disk.
+   */
+  private decideAtOnce(action: ActionDescription): Settled | null {
     const verdict = this.rules.evaluate(action, {
       now: this.now(),
       sessionStartedAt: this.sessionStartedAt,
@@ -157,20 +163,38 @@ export class ConsentEngine extends EventEmitter {
           500,
         ),
       };
-      this.emit('notice', { requestId, preview, basis } satisfies ConsentNotice);
       return { allowed: true, basis, how: 'standing-consent' };
     }
     const sessionGrant = this.sessionGrants.use(action);
-    if (sessionGrant) {
-      this.emit('grants-changed', this.grants());
+    if (sessionGrant)
       return {
         allowed: true,
         basis: { source: 'session-grant', rule: sessionGrant.id },
         how: 'session-grant',
         sessionGrantId: sessionGrant.id,
       };
-    }
-    return this.prompts.ask(action, preview, requestId, signal);
+    return null;
+  }
+
+  private decidedEvent(
+    settled: Settled,
+    requestId: string,
+    digest: string,
+    action: ActionDescription,
+  ): ConsentAuditEvent {
+    return this.event(
+      'action.decided',
+      settled.basis.source === 'approver' ? 'approver' : 'agent',
+      {
+        requestId,
+        kind: action.kind,
+        digest,
+        allowed: settled.allowed,
+        how: settled.allowed ? settled.how : settled.code,
+        basis: settled.basis,
+        ...(settled.by === undefined ? {} : { by: settled.by }),
+      },
+    );
   }
 
   /** The prompts waiting for the approver, oldest first. */
@@ -300,11 +324,19 @@ export class ConsentEngine extends EventEmitter {
     return grant;
   }
 
+  private event(
+    type: string,
+    actor: 'approver' | 'engineer' | 'agent',
+    data: Record<string, unknown>,
+  ): ConsentAuditEvent {
+    return { type, sessionId: this.sessionId, actor, data };
+  }
+
   private record(
     type: string,
     actor: 'approver' | 'engineer' | 'agent',
     data: Record<string, unknown>,
   ): Promise<unknown> {
-    return this.audit.append({ type, sessionId: this.sessionId, actor, data });
+    return this.audit.append(this.event(type, actor, data));
   }
 }

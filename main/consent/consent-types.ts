@@ -3,14 +3,19 @@
 import type { ActionPreview, DecisionBasis } from '../../protocol/consent';
 import type { EffectiveRules } from '../rules/effective-rules';
 
+/** One record the engine writes. */
+export interface ConsentAuditEvent {
+  type: string;
+  sessionId?: string;
+  actor?: 'approver' | 'engineer' | 'agent' | 'admin' | 'system';
+  data: Record<string, unknown>;
+}
+
 /** Where the engine writes its records; the real one is main/audit's AuditLog. */
 export interface AuditSink {
-  append(event: {
-    type: string;
-    sessionId?: string;
-    actor?: 'approver' | 'engineer' | 'agent' | 'admin' | 'system';
-    data: Record<string, unknown>;
-  }): Promise<unknown>;
+  append(event: ConsentAuditEvent): Promise<unknown>;
+  /** Several records in order, in one durable write (all or none). */
+  appendAll(events: readonly ConsentAuditEvent[]): Promise<unknown>;
 }
 
 /** A request waiting for the approver, as data (every UI renders it its own way). */

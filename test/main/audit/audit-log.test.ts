@@ -227,6 +227,35 @@ describe('AuditLog', () => {
     await full.close();
   });
 
+  it('appendAll writes its records in chain order, together; a refused appendAll keeps none', async () => {
+    const dataDir = await tempDataDir();
+    const log = await AuditLog.open(dataDir);
+    await log.append({ type: 'action.result', data: { n: 0 } });
+    const [requested, decided] = await log.appendAll([
+      { type: 'session.accepted', sessionId: 's1', actor: 'approver', data: { n: 1 } },
+      { type: 'session.ended', sessionId: 's1', actor: 'agent', data: { n: 2 } },
+    ]);
+    expect(requested).toMatchObject({ seq: 2, type: 'session.accepted' });
+    expect(decided).toMatchObject({ seq: 3, prevHash: requested!.hash });
+    expect(log.lastHash).toBe(decided!.hash);
+    await log.close();
+    expect((await lines(dataDir)).map((line) => JSON.parse(line).seq)).toEqual([1, 2, 3]);
+    expect((await verifyAuditLog(auditLogPath(dataDir))).ok).toBe(true);
+
+    await symlink('/dev/full', auditLogPath(dataDir) + '.full');
+    await rename(auditLogPath(dataDir) + '.full', auditLogPath(dataDir));
+    const full = await AuditLog.open(dataDir);
+    const error = await full
+      .appendAll([
+        { type: 'action.result', data: { n: 1 } },
+        { type: 'action.result', data: { n: 2 } },
+      ])
+      .catch((e: unknown) => e);
+    expect(isAssentError(error, 'AUDIT_WRITE_FAILED')).toBe(true);
+    expect(full.lastSeq).toBe(0);
+    await full.close();
+  });
+
   it('throws AUDIT_WRITE_FAILED after close', async () => {
     const dataDir = await tempDataDir();
     const log = await AuditLog.open(dataDir);

@@ -320,6 +320,25 @@ describe('ConsentEngine', () => {
     engine.close('test over');
   });
 
+  it('a standing consent whose records cannot be written gives no grant and no notice', async () => {
+    const rules = effective({
+      readableRoots: ['/var/log'],
+      standingConsents: [{ kind: 'file.read', under: '/var/log/app', description: 'logs' }],
+    });
+    const refusing = {
+      append: () => Promise.reject(new Error('disk refused')),
+      appendAll: () => Promise.reject(new Error('disk refused')),
+    };
+    const engine = new ConsentEngine({ sessionId: 's-1', rules, audit: refusing, now });
+    const notices: ConsentNotice[] = [];
+    engine.on('notice', (n: ConsentNotice) => notices.push(n));
+    await expect(
+      engine.request(fileAction('file.read', '/var/log/app/x.log'), { requestId: 'r1' }),
+    ).rejects.toThrow('disk refused');
+    expect(notices).toEqual([]);
+    engine.close('test over');
+  });
+
   it('a session grant revoked while its use is being audited yields no grant', async () => {
     const hooks: { onDecided?: () => void } = {};
     const sink = {
@@ -327,6 +346,11 @@ describe('ConsentEngine', () => {
         const record = await audit.log.append(event);
         if (event.type === 'action.decided') hooks.onDecided?.();
         return record;
+      },
+      appendAll: async (events: Parameters<typeof audit.log.appendAll>[0]) => {
+        const records = await audit.log.appendAll(events);
+        if (events.some((event) => event.type === 'action.decided')) hooks.onDecided?.();
+        return records;
       },
     };
     const engine = new ConsentEngine({ sessionId: 's-1', rules: effective(), audit: sink, now });
