@@ -9,6 +9,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { AssentError } from '../../protocol/errors';
+import { JsonLineWriter } from './json-line-writer';
 
 export interface RecordingHeader {
   readonly width: number;
@@ -37,6 +38,7 @@ export class AsciicastRecorder {
   /** The decoder may hold the start of a character (the last output byte was not ASCII). */
   private decoderMayHold = false;
   private readonly started: number;
+  private readonly writer = new JsonLineWriter((bytes) => this.writeBytes(bytes));
 
   private constructor(
     readonly path: string,
@@ -71,10 +73,14 @@ export class AsciicastRecorder {
   recordOutput(chunk: Uint8Array): void {
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (bytes.length === 0) return;
-    // Most output is ASCII: then it needs no UTF-8 decoding or encoding (a bulk
-    // cat is recorded at the rate it is sent), and the event's bytes are the same.
+    // Most output is ASCII: then it is escaped into the event's JSON as bytes,
+    // with no UTF-8 decoding or string (a bulk cat is recorded at the rate it is
+    // sent); the event's bytes are JSON.stringify's.
     if (!this.decoderMayHold && isAscii(bytes)) {
-      this.event('o', bytes.toString('latin1'), 'latin1');
+      this.writer.json(`[${this.timestamp()},"o","`);
+      this.writer.asciiString(bytes);
+      this.writer.json('"]\n');
+      this.finishLine();
       return;
     }
     const text = this.output.write(bytes);
@@ -118,21 +124,34 @@ export class AsciicastRecorder {
     };
   }
 
-  /** `encoding` latin1 only for ASCII `data` (its JSON is ASCII too: the same bytes, encoded faster). */
-  private event(
-    code: 'o' | 'i' | 'r' | 'm',
-    data: string,
-    encoding: 'utf8' | 'latin1' = 'utf8',
-  ): void {
+  private event(code: 'o' | 'i' | 'r' | 'm', data: string): void {
+    this.writer.json(`[${this.timestamp()},"${code}",`);
+    this.writer.json(JSON.stringify(data));
+    this.writer.json(']\n');
+    this.finishLine();
+  }
+
+  /** Seconds since the start, as JSON (at most 6 decimals). */
+  private timestamp(): string {
     const seconds = Math.max(0, (this.now() - this.started) / 1000);
-    this.writeLine(JSON.stringify([Number(seconds.toFixed(6)), code, data]), encoding);
+    return JSON.stringify(Number(seconds.toFixed(6)));
+  }
+
+  /** The header: a line that is not an event. */
+  private writeLine(line: string): void {
+    this.writer.json(line + '\n');
+    this.writer.end();
+  }
+
+  /** Writes out the line the writer holds; an event counts once written. */
+  private finishLine(): void {
+    this.writer.end();
     this.events++;
   }
 
-  private writeLine(line: string, encoding: 'utf8' | 'latin1' = 'utf8'): void {
+  private writeBytes(data: Buffer): void {
     if (this.fd === null)
       throw new AssentError('TERMINAL_RECORDING_FAILED', 'The recording is closed.');
-    const data = Buffer.from(line + '\n', encoding);
     try {
       let off = 0;
       while (off < data.length) off += writeSync(this.fd, data, off);

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AsciicastRecorder } from '../../../main/terminal/asciicast-recorder';
+import { JSON_LINE_BUFFER_BYTES } from '../../../main/terminal/json-line-writer';
 
 let dir: string;
 beforeEach(() => {
@@ -48,5 +50,31 @@ describe('AsciicastRecorder output events', () => {
       (l) => JSON.parse(l) as [number, string, string],
     );
     expect(events.map((e) => e[2]).join('')).toBe('\ufffdok\ufffd');
+  });
+
+  it('writes a batch larger than its buffer as one line, JSON.stringify byte for byte, and digests the file as written', () => {
+    // Every ASCII byte, escapes at the buffer's edges included: several buffers' worth.
+    const big = Buffer.from(
+      Array.from({ length: 3 * JSON_LINE_BUFFER_BYTES + 5 }, (_, i) => (i * 7 + (i >> 9)) % 128),
+    );
+    const file = join(dir, 'big.cast');
+    const recorder = AsciicastRecorder.create(
+      file,
+      { width: 80, height: 24, timestamp: 1 },
+      () => 0,
+    );
+    recorder.recordOutput(big);
+    recorder.recordInput('ls\r');
+    const summary = recorder.finish();
+    const written = readFileSync(file);
+    expect(written.toString('utf8').split('\n')).toEqual([
+      JSON.stringify({ version: 2, width: 80, height: 24, timestamp: 1 }),
+      JSON.stringify([0, 'o', big.toString('latin1')]),
+      JSON.stringify([0, 'i', 'ls\r']),
+      '',
+    ]);
+    expect(summary.events).toBe(2);
+    expect(summary.bytes).toBe(written.length);
+    expect(summary.sha256).toBe(createHash('sha256').update(written).digest('hex'));
   });
 });
