@@ -96,7 +96,12 @@ export class EncryptedLink extends EventEmitter<{
     } while (offset < bytes.length);
   }
 
-  /** Listens for stream chunks on `streamId`; returns the function that stops listening. */
+  /**
+   * Listens for stream chunks on `streamId`; returns the function that stops
+   * listening. A chunk is a view into the frame's own decrypted plaintext,
+   * fresh for every frame and never reused here, so listeners may keep it
+   * without copying (PeerLink and EngineerLink promise this to their users).
+   */
   onStream(streamId: number, listener: (chunk: Buffer) => void): () => void {
     let set = this.streamListeners.get(streamId);
     if (!set) this.streamListeners.set(streamId, (set = new Set()));

@@ -204,21 +204,31 @@ export const KeptEntry = z.object({
 });
 export type KeptEntry = z.infer<typeof KeptEntry>;
 
-/** Engineer -> agent: bytes of a file will follow on stream `upload` (before the write/edit request). */
+/**
+ * Engineer -> agent: bytes of a file will follow on stream `upload` (before
+ * the write/edit request). `sha256` may be left out, so a client can hash
+ * while it sends instead of reading the file twice: the agent hashes what
+ * arrives either way, answers its hash in `file.upload-done`, and the
+ * write/edit request (whose digest the consent binds) must name that hash.
+ */
 export const FileUploadMessage = z.object({
   type: z.literal('file.upload'),
-  ...StagedContent,
+  upload: StagedContent.upload,
+  size: StagedContent.size,
+  sha256: StagedContent.sha256.optional(),
 });
 /** Agent -> engineer: the upload is being received (send the bytes now), or was refused. */
 export const FileUploadReadyMessage = z.object({
   type: z.literal('file.upload-ready'),
   upload: StreamId,
 });
-/** Agent -> engineer: every byte arrived and the hash matched (ok), or why not. */
+/** Agent -> engineer: every byte arrived (and matched the announced hash, if any), or why not. */
 export const FileUploadDoneMessage = z.object({
   type: z.literal('file.upload-done'),
   upload: StreamId,
   ok: z.boolean(),
+  /** SHA-256 of the bytes the agent received and staged (when ok). */
+  sha256: Sha256Hex.optional(),
   code: z.string().max(64).optional(),
   message: z.string().max(2000).optional(),
 });

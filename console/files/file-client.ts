@@ -109,8 +109,11 @@ export async function digestOf(
 }
 
 /** Each chunk is sent (awaited) before the next is asked for, as localChunks requires. */
-function chunksOf(source: string | Uint8Array): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
-  if (typeof source === 'string') return localChunks(source);
+function chunksOf(
+  source: string | Uint8Array,
+  size: number,
+): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
+  if (typeof source === 'string') return localChunks(source, size);
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < source.byteLength; i += FILE_CHUNK_BYTES)
     chunks.push(source.subarray(i, i + FILE_CHUNK_BYTES));
@@ -149,27 +152,52 @@ function uploadError(done: MessageOf<'file.upload-done'>): AssentError {
   });
 }
 
-/** Uploads a local file (path) or bytes to the agent's staging area; resolves once size and hash were checked there. */
+/**
+ * Uploads a local file (path) or bytes to the agent's staging area; resolves
+ * once every byte arrived there. The bytes are hashed as they are sent (one
+ * pass over a local file): the announcement names only the size, and the
+ * hash the agent reports for what it received must be ours. A local file is
+ * sent up to the size it had when the upload started; one that got shorter
+ * meanwhile fails with FILE_CHANGED (the agent drops the incomplete upload
+ * when the session ends).
+ */
 export async function uploadContent(
   link: EngineerLink,
   source: string | Uint8Array,
   onProgress?: (sent: number, total: number) => void,
 ): Promise<StagedContent> {
-  const { size, sha256 } = await digestOf(source);
+  const size = typeof source === 'string' ? (await fsp.stat(source)).size : source.byteLength;
   const upload = link.nextStreamId();
   const first = uploadReply(link, upload, ['file.upload-ready', 'file.upload-done']);
-  link.send({ type: 'file.upload', upload, size, sha256 });
+  link.send({ type: 'file.upload', upload, size });
   const ready = await first;
   if (ready.type === 'file.upload-done') throw uploadError(ready);
   const done = uploadReply(link, upload, ['file.upload-done']);
+  done.catch(() => undefined);
+  const hash = createHash('sha256');
   let sent = 0;
-  for await (const chunk of chunksOf(source)) {
+  for await (const chunk of chunksOf(source, size)) {
+    // Hashed before it is sent: a chunk of localChunks is reused once sent.
+    hash.update(chunk);
     await link.sendStream(upload, chunk);
     sent += chunk.byteLength;
     onProgress?.(sent, size);
   }
+  if (sent !== size)
+    throw new AssentError('FILE_CHANGED', `${String(source)} got shorter while it was uploaded.`, {
+      details: { size, sent },
+    });
+  const sha256 = hash.digest('hex');
   const result = (await done) as MessageOf<'file.upload-done'>;
   if (!result.ok) throw uploadError(result);
+  if (result.sha256 !== undefined && result.sha256 !== sha256)
+    throw new AssentError(
+      'FILE_UPLOAD_INVALID',
+      'The agent received different bytes than were sent.',
+      {
+        details: { sent: sha256, received: result.sha256 },
+      },
+    );
   return { upload, size, sha256 };
 }
 
@@ -231,13 +259,14 @@ export async function getFile(
   const streamId = link.nextStreamId();
   let received = 0;
   let writes = Promise.resolve();
+  // Each chunk is this listener's own (EngineerLink.onStream): written as it is, not copied.
   const stop = link.onStream(streamId, (chunk) => {
-    const copy = Buffer.from(chunk);
     const at = offset + received;
-    received += copy.length;
-    hash.update(copy);
+    received += chunk.length;
+    hash.update(chunk);
     writes = writes.then(async () => {
-      await out.write(copy, 0, copy.length, at);
+      for (let done = 0; done < chunk.length;)
+        done += (await out.write(chunk, done, chunk.length - done, at + done)).bytesWritten;
     });
   });
   try {

@@ -3,7 +3,9 @@
 // (issue 3). Uploads are staged in the agent's data directory, never in the
 // target directory; each is bounded by its declared size and by the ground
 // rules' maxWriteBytes, whatever the engineer claims, and hashed as it
-// arrives. A staged upload is deleted when used, after UPLOAD_TTL_MS, or
+// arrives. The announcement may leave the hash out (the client hashes while
+// it sends); the agent's own hash of what arrived is what a write or edit
+// request must then name (find), and so what the consent digest binds. A staged upload is deleted when used, after UPLOAD_TTL_MS, or
 // when the session ends. The receiving itself is main/transfer's.
 import { join } from 'node:path';
 import { AssentError } from '../../protocol/errors';
@@ -58,7 +60,7 @@ export class UploadStager {
         stopped: () => new AssentError('FILE_TRANSFER_STOPPED'),
       },
       sendReady: (upload) => link.send({ type: 'file.upload-ready', upload }),
-      sendDone: (upload, failure) =>
+      sendDone: (upload, failure, sha256) =>
         link.send(
           failure
             ? {
@@ -68,7 +70,7 @@ export class UploadStager {
                 code: failure.code,
                 message: failure.message,
               }
-            : { type: 'file.upload-done', upload, ok: true },
+            : { type: 'file.upload-done', upload, ok: true, ...(sha256 ? { sha256 } : {}) },
         ),
     });
     void this.receiver.removeExpired();
@@ -79,7 +81,7 @@ export class UploadStager {
     this.receiver.accept(message);
   }
 
-  /** The completed upload a request names; FILE_UPLOAD_INVALID unless size and hash match. Does not consume it. */
+  /** The completed upload a request names; FILE_UPLOAD_INVALID unless size and the hash of the received bytes match. Does not consume it. */
   find(upload: number, size: number, sha256: string): StagedUpload {
     const staged = this.receiver.staged(upload);
     if (!staged || staged.size !== size || staged.sha256 !== sha256)

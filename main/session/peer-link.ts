@@ -27,7 +27,12 @@ export interface PeerLink {
   nextStreamId(): number;
   /** Sends bulk bytes on a stream; resolves when the transport can take more (backpressure). */
   sendStream(streamId: number, chunk: Uint8Array): Promise<void>;
-  /** Receives bulk bytes the engineer sends on a stream id; returns a function that stops listening. */
+  /**
+   * Receives bulk bytes the engineer sends on a stream id; returns a function
+   * that stops listening. Each chunk is a buffer of its own, never reused by
+   * the link: a listener may keep it without copying (but not change it:
+   * every listener of the stream is handed the same buffer).
+   */
   onStream(streamId: number, listener: (chunk: Buffer) => void): () => void;
 }
 

@@ -4,6 +4,11 @@
 // the declared size, hashed as they arrive, and the completed file is kept
 // until a request uses it, the TTL passes, or the session ends. Each domain
 // keeps its own messages, limits, error codes and texts (UploadProblems).
+// An announcement may name the hash up front (checked when the last byte
+// arrived) or leave it out (the sender hashes while it sends; the request
+// that uses the upload must then name the hash the receiver computed).
+// Received chunks are written as they are: PeerLink.onStream hands each
+// listener a buffer of its own, so none is copied.
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -15,6 +20,7 @@ import type { PeerLink } from '../session/peer-link';
 export interface ReceivedUpload {
   readonly upload: number;
   readonly size: number;
+  /** SHA-256 of the received bytes (computed here; equal to the announced one when there was one). */
   readonly sha256: string;
   readonly file: string;
 }
@@ -23,7 +29,8 @@ export interface ReceivedUpload {
 export interface UploadAnnouncement {
   readonly upload: number;
   readonly size: number;
-  readonly sha256: string;
+  /** The hash the bytes must have; absent: whatever arrives is hashed and reported. */
+  readonly sha256?: string | undefined;
 }
 
 /** The domain's refusals and failures, in its own codes and words. */
@@ -36,7 +43,7 @@ export interface UploadProblems {
   readonly tooLarge: (size: number) => AssentError | null;
   /** More bytes arrived than declared. */
   readonly overflow: () => AssentError;
-  /** The received bytes do not hash to the announced sha256. */
+  /** The received bytes do not hash to the announced sha256 (only when one was announced). */
   readonly mismatch: () => AssentError;
   /** What is said, without the full stop, when the upload cannot be staged (DISK_FULL, IO_FAILED). */
   readonly stageFailed: string;
@@ -59,11 +66,13 @@ export interface UploadReceiverOptions {
   readonly problems: UploadProblems;
   /** Sends the domain's "send the bytes now" message. */
   readonly sendReady: (upload: number) => void;
-  /** Sends the domain's "received" message (failure null) or refusal. */
-  readonly sendDone: (upload: number, failure: AssentError | null) => void;
+  /** Sends the domain's "received" message (failure null, with the received bytes' hash) or refusal. */
+  readonly sendDone: (upload: number, failure: AssentError | null, sha256?: string) => void;
 }
 
-interface Receiving extends ReceivedUpload {
+interface Receiving extends Omit<ReceivedUpload, 'sha256'> {
+  /** The announced hash, if any. */
+  readonly announced: string | undefined;
   readonly handle: FileHandle;
   readonly hash: Hash;
   received: number;
@@ -121,7 +130,7 @@ export class UploadReceiver {
     const entry: Receiving = {
       upload,
       size,
-      sha256,
+      announced: sha256,
       file,
       handle,
       hash: createHash('sha256'),
@@ -142,12 +151,11 @@ export class UploadReceiver {
     if (entry.received > entry.size) {
       entry.failed = this.options.problems.overflow();
     } else {
-      const copy = Buffer.from(chunk);
-      entry.hash.update(copy);
+      entry.hash.update(chunk);
       entry.queue = entry.queue.then(async () => {
         let offset = 0;
-        while (offset < copy.length)
-          offset += (await entry.handle.write(copy, offset)).bytesWritten;
+        while (offset < chunk.length)
+          offset += (await entry.handle.write(chunk, offset)).bytesWritten;
       });
     }
     if (entry.failed || entry.received === entry.size) void this.finish(entry);
@@ -166,7 +174,8 @@ export class UploadReceiver {
       failure = new AssentError(code, `${this.options.problems.stageFailed}.`, { cause: err });
     }
     await entry.handle.close().catch(() => undefined);
-    if (!failure && entry.hash.digest('hex') !== entry.sha256)
+    const sha256 = entry.hash.digest('hex');
+    if (!failure && entry.announced !== undefined && sha256 !== entry.announced)
       failure = this.options.problems.mismatch();
     if (failure) {
       await fsp.rm(entry.file, { force: true });
@@ -177,16 +186,16 @@ export class UploadReceiver {
     this.ready.set(entry.upload, {
       upload: entry.upload,
       size: entry.size,
-      sha256: entry.sha256,
+      sha256,
       file: entry.file,
       timer,
     });
-    this.done(entry.upload, null);
+    this.done(entry.upload, null, sha256);
   }
 
-  private done(upload: number, failure: AssentError | null): void {
+  private done(upload: number, failure: AssentError | null, sha256?: string): void {
     if (this.options.link.signal.aborted) return;
-    this.options.sendDone(upload, failure);
+    this.options.sendDone(upload, failure, sha256);
   }
 
   /** The completed upload with this id, if any (it stays staged). */

@@ -9,7 +9,7 @@ import type { ConsentPrompt } from '../../../main/consent/consent-engine';
 import type { ConsentDecision } from '../../../protocol/consent';
 import type { ConsoleContext } from '../../../console/commands/console-command';
 import { FILE_COMMANDS } from '../../../console/commands/files';
-import { getFile } from '../../../console/files/file-client';
+import { getFile, putFile, uploadContent } from '../../../console/files/file-client';
 import type { EngineerLink } from '../../../console/engineer-link';
 import { isAssentError } from '../../../protocol/errors';
 import { SessionHarness } from '../../support/session-harness';
@@ -130,6 +130,26 @@ describe('file commands end to end', () => {
     await command('edit').run([join(s.root, 'keep.txt')], c.context);
     expect(c.printed.at(-1)).toMatch(/^FILE_CHANGED: /);
     expect(await fsp.readFile(join(s.root, 'keep.txt'), 'utf8')).toBe('xconcurrent\n');
+  });
+
+  it('put hashes while it sends (no hash in the announcement); a local file that shrinks mid-upload is FILE_CHANGED', async () => {
+    const s = await fileSession();
+    const size = 6 * 1024 * 1024;
+    const data = Buffer.alloc(size);
+    for (let i = 0; i < size; i += 8) data.writeDoubleLE(i * 1.5, i);
+    const source = join(s.local, 'up.bin');
+    await fsp.writeFile(source, data);
+    const written = await putFile(s.link, join(s.root, 'up.bin'), source);
+    expect(written.sha256).toBe(sha(data));
+    expect(s.prompts[0]!.preview.file?.sha256).toBe(sha(data));
+    expect(sha(await fsp.readFile(join(s.root, 'up.bin')))).toBe(sha(data));
+    // Emptied after the first chunk went out: at most the block read ahead follows.
+    let truncated = false;
+    const failed = await uploadContent(s.link, source, () => {
+      if (!truncated) void fsp.truncate(source, 0);
+      truncated = true;
+    }).catch((err: unknown) => err);
+    expect(isAssentError(failed) && failed.code).toBe('FILE_CHANGED');
   });
 
   it('a 64 MiB read dropped with the connection resumes from the partial file with the right hash', async () => {

@@ -176,6 +176,35 @@ describe('file actions', () => {
     expect(await fsp.readdir(w.root)).toEqual([]);
   });
 
+  it('write: an upload announced without its hash is hashed as it arrives; the request must name that hash', async () => {
+    const content = Buffer.from('streamed and hashed on the way\n');
+    const up = await w.upload(content, { announceHash: false });
+    expect(up.sha256).toBe(sha256(content));
+    // A request naming another hash than the agent computed is refused before any prompt.
+    expect(
+      code(
+        await w.request('file.write', { path: join(w.root, 'b'), ...up, sha256: sha256('other') }),
+      ),
+    ).toBe('FILE_UPLOAD_INVALID');
+    expect(w.prompts).toHaveLength(0);
+    const r = ok(await w.request('file.write', { path: join(w.root, 'b'), ...up }));
+    expect(r).toMatchObject({ size: content.length, sha256: sha256(content) });
+    expect(w.prompts[0]!.preview.file?.sha256).toBe(sha256(content));
+    expect(await fsp.readFile(join(w.root, 'b'))).toEqual(content);
+  });
+
+  it('write: an upload whose bytes do not match its announced hash is refused when it completes', async () => {
+    w.domain.handleMessage({ type: 'file.upload', upload: 41, size: 3, sha256: sha256('abc') });
+    await w.link.waitFor((m): m is never => m.type === 'file.upload-ready' && m.upload === 41);
+    w.link.push(41, Buffer.from('abd'));
+    const done = await w.link.waitFor(
+      (m): m is Extract<typeof m, { type: 'file.upload-done' }> =>
+        m.type === 'file.upload-done' && m.upload === 41,
+    );
+    expect(done).toMatchObject({ ok: false, code: 'FILE_UPLOAD_INVALID' });
+    expect(await fsp.readdir(join(w.dataDir, 'files', 'uploads'))).toEqual([]);
+  });
+
   it('write: the agent enforces maxWriteBytes on the upload, whatever the engineer claims', async () => {
     await w.close();
     w = await createFilesWorld({ rules: { maxWriteBytes: 10 } });

@@ -58,7 +58,15 @@ export interface FilesWorld {
   readonly audit: AuditLog;
   readonly prompts: ConsentPrompt[];
   request(kind: ActionKind, params: Record<string, unknown>): Promise<Final>;
-  upload(bytes: Buffer): Promise<{ upload: number; size: number; sha256: string }>;
+  /**
+   * Stages `bytes` (file.upload, the stream, file.upload-done). Without
+   * `announceHash: false` the announcement names the hash; either way the
+   * hash returned is the one the agent reported for what it received.
+   */
+  upload(
+    bytes: Buffer,
+    options?: { announceHash?: boolean },
+  ): Promise<{ upload: number; size: number; sha256: string }>;
   close(): Promise<void>;
 }
 
@@ -136,10 +144,15 @@ export async function createFilesWorld(options: WorldOptions = {}): Promise<File
       if (!final) throw new Error(`no final message for ${requestId}`);
       return final;
     },
-    async upload(bytes) {
+    async upload(bytes, { announceHash = true } = {}) {
       const upload = (nextUpload += 2);
       const digest = sha256(bytes);
-      domain.handleMessage({ type: 'file.upload', upload, size: bytes.length, sha256: digest });
+      domain.handleMessage({
+        type: 'file.upload',
+        upload,
+        size: bytes.length,
+        ...(announceHash ? { sha256: digest } : {}),
+      });
       const ready = await link.waitFor(
         (m): m is Extract<ChannelMessage, { type: 'file.upload-ready' | 'file.upload-done' }> =>
           (m.type === 'file.upload-ready' || m.type === 'file.upload-done') && m.upload === upload,
@@ -152,7 +165,8 @@ export async function createFilesWorld(options: WorldOptions = {}): Promise<File
           m.type === 'file.upload-done' && m.upload === upload,
       );
       if (!done.ok) throw new Error(`upload failed: ${done.code}`);
-      return { upload, size: bytes.length, sha256: digest };
+      if (done.sha256 === undefined) throw new Error('upload-done without the received hash');
+      return { upload, size: bytes.length, sha256: done.sha256 };
     },
     async close() {
       engine.close('test over');
