@@ -1,5 +1,5 @@
 // Builds the three entry folders without the Electron binary:
-// main (main/electron/index.ts), preload (preload/index.ts, CommonJS because
+// main (main/electron/index.ts, and the fix worker), preload (preload/index.ts, CommonJS because
 // sandboxed preloads cannot load ES modules) and renderer (renderer/).
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
@@ -12,7 +12,13 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve(root, 'main/electron/index.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(root, 'main/electron/index.ts'),
+          // A worker_thread the fix code starts by file name, next to index.js (main/fixes/fix-worker-pool.ts).
+          'fix-worker': resolve(root, 'main/fixes/fix-worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -5,8 +5,8 @@
 // regular-file entry per payload file under `payload/`. Every other entry
 // type (directories, symlinks, hardlinks, devices, fifos, sparse files) is
 // refused; the agent never decompresses anything.
-import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract, type Header } from 'tar-stream';
 import { AssentError } from '../../protocol/errors';
@@ -29,10 +29,17 @@ export interface PackageVisitor {
   payload(path: string, size: number, chunks: AsyncIterable<Buffer>): Promise<void>;
 }
 
-export interface PackageDigest {
-  /** sha256 hex of the whole package file. */
-  readonly sha256: string;
-  readonly size: number;
+export interface PackageReadOptions {
+  readonly allowUnsigned?: boolean;
+  readonly signal?: AbortSignal | undefined;
+  readonly headerOnly?: boolean;
+  /** Opens the package's bytes (default: a read stream of 1 MiB chunks). */
+  readonly open?: (file: string) => Readable;
+  /**
+   * Sees every chunk read, in order, before the parser does (the caller
+   * hashes the package with it: the digest is of exactly the bytes parsed).
+   */
+  readonly onChunk?: (chunk: Buffer) => void;
 }
 
 function invalid(message: string, cause?: unknown): AssentError {
@@ -84,13 +91,14 @@ async function readSmall(
 /**
  * Streams `file` through the visitor. Throws FIX_PACKAGE_INVALID for a
  * malformed or oversized archive and FIX_PATH_UNSAFE for links, devices and
- * unsafe names. Returns the sha256 of exactly the bytes that were parsed.
+ * unsafe names. Resolves with the size read (undefined with `headerOnly`);
+ * `onChunk` saw exactly those bytes.
  */
 export async function readFixPackage(
   file: string,
   visitor: PackageVisitor,
-  options: { allowUnsigned?: boolean; signal?: AbortSignal | undefined; headerOnly?: boolean } = {},
-): Promise<PackageDigest | undefined> {
+  options: PackageReadOptions = {},
+): Promise<number | undefined> {
   let st;
   try {
     st = await fsp.lstat(file);
@@ -101,12 +109,11 @@ export async function readFixPackage(
   if (st.size > MAX_FIX_PACKAGE_BYTES)
     throw invalid(`The fix package is larger than ${MAX_FIX_PACKAGE_BYTES} bytes.`);
 
-  const hash = createHash('sha256');
   let read = 0;
-  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
-  source.on('data', (chunk) => {
+  const source = options.open?.(file) ?? createReadStream(file, { highWaterMark: 1024 * 1024 });
+  source.on('data', (chunk: Buffer) => {
     read += chunk.length;
-    hash.update(chunk);
+    options.onChunk?.(chunk);
   });
   const tar = extract();
   let feedError: unknown;
@@ -200,5 +207,5 @@ export async function readFixPackage(
     await visitor.header(manifest, undefined);
   }
   if (read !== st.size) throw invalid('The fix package changed while it was read.');
-  return { sha256: hash.digest('hex'), size: read };
+  return read;
 }

@@ -7,16 +7,19 @@
 // reading). With `stageDir` the payload is also written there, file by file,
 // under names chosen by the agent (the manifest index), never by the archive.
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { AssentError } from '../../protocol/errors';
+import { MAX_FIX_DIFF_SOURCE_BYTES, type FixManifest } from '../../protocol/fixes';
 import {
-  MAX_FIX_DIFF_SOURCE_BYTES,
-  type FixFileEntry,
-  type FixManifest,
-} from '../../protocol/fixes';
+  CONTROL_ABORT,
+  CONTROL_CHUNKS_IN_FLIGHT,
+  CONTROL_SLOTS,
+  type PayloadDone,
+  type PayloadEntry,
+  type PayloadFromWorker,
+} from './fix-worker-protocol';
+import { runFixJob } from './fix-worker-pool';
 import { checkManifest, checkSignature, type FixSigner, type FixTrust } from './manifest-checks';
 import { readFixPackage } from './package-reader';
-import { StageWriter, type StageSink } from './stage-writer';
 
 /** Total bytes of new file contents kept in memory for preview diffs. */
 const MAX_KEPT_TEXT_BYTES = 8 * 1024 * 1024;
@@ -48,147 +51,109 @@ export interface VerifyOptions {
   readonly progress?: (done: number, total: number) => void;
 }
 
-async function consume(
-  chunks: AsyncIterable<Buffer>,
-  entry: Extract<FixFileEntry, { op: 'add' | 'replace' }>,
-  sink: StageSink | undefined,
-  keep: Buffer[] | undefined,
-): Promise<void> {
-  const hash = createHash('sha256');
-  let count = 0;
-  for await (const chunk of chunks) {
-    count += chunk.length;
-    if (count > entry.size)
-      throw new AssentError(
-        'FIX_HASH_MISMATCH',
-        `${entry.path} is larger than the ${entry.size} bytes the manifest declares.`,
-      );
-    hash.update(chunk);
-    keep?.push(chunk);
-    if (sink) await sink.write(chunk);
-  }
-  if (count !== entry.size)
-    throw new AssentError(
-      'FIX_HASH_MISMATCH',
-      `${entry.path} has ${count} bytes, the manifest declares ${entry.size}.`,
-    );
-  if (hash.digest('hex') !== entry.sha256)
-    throw new AssentError(
-      'FIX_HASH_MISMATCH',
-      `${entry.path} does not match its hash in the signed manifest.`,
-    );
+type Header = Pick<VerifiedFix, 'manifest' | 'manifestSha256' | 'signer' | 'fromVersion'>;
+
+/** The signature, signer and manifest checks of a package's header. */
+function checkHeader(manifestBytes: Buffer, signatureBytes: Buffer, trust: FixTrust): Header {
+  const checked = checkSignature(manifestBytes, signatureBytes, trust);
+  const { fromVersion } = checkManifest(checked.manifest, trust);
+  return {
+    manifest: checked.manifest,
+    signer: checked.signer,
+    fromVersion,
+    manifestSha256: createHash('sha256').update(manifestBytes).digest('hex'),
+  };
 }
 
-/** Reads and verifies a whole package; throws an AssentError with the first reason it is refused. */
+const asBuffer = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/**
+ * Reads and verifies a whole package; throws an AssentError with the first
+ * reason it is refused. The header is checked here; the payload is read,
+ * checked against the signed manifest and staged by the fix worker
+ * (payload-job.ts) while this thread hashes the package from the very
+ * chunks the worker parses. Settles only once the worker has stopped: after
+ * a failure nothing still writes into `stageDir`.
+ */
 export async function verifyFixPackage(
   file: string,
   trust: FixTrust,
   options: VerifyOptions = {},
 ): Promise<VerifiedFix> {
-  let manifest: FixManifest | undefined;
-  let manifestSha256 = '';
-  let signer: FixSigner | undefined;
-  let fromVersion: string | undefined;
-  let byPath = new Map<
-    string,
-    { index: number; entry: Extract<FixFileEntry, { op: 'add' | 'replace' }> }
-  >();
-  const seen = new Set<string>();
-  const contents = new Map<string, Buffer>();
-  const staged = new Map<number, string>();
-  let kept = 0;
-  let done = 0;
-  let total = 0;
-
-  const writer = options.stageDir !== undefined ? new StageWriter() : undefined;
-  const reading = readFixPackage(
-    file,
-    {
-      header(manifestBytes, signatureBytes) {
-        const checked = checkSignature(manifestBytes, signatureBytes!, trust);
-        manifest = checked.manifest;
-        signer = checked.signer;
-        manifestSha256 = createHash('sha256').update(manifestBytes).digest('hex');
-        fromVersion = checkManifest(manifest, trust).fromVersion;
-        byPath = new Map();
-        manifest.files.forEach((entry, index) => {
-          if (entry.op !== 'remove') {
-            byPath.set(entry.path, { index, entry });
-            total += entry.size;
-          }
-        });
-      },
-      async payload(path, size, chunks) {
-        const listed = byPath.get(path);
-        if (seen.has(path))
-          throw new AssentError(
-            'FIX_PATH_UNSAFE',
-            `The archive holds ${JSON.stringify(path)} twice.`,
-            { details: { path, why: 'duplicate' } },
-          );
-        if (!listed)
-          throw new AssentError(
-            'FIX_HASH_MISMATCH',
-            `The payload holds ${JSON.stringify(path)}, which the signed manifest does not list for adding or replacing.`,
-          );
-        if (size !== listed.entry.size)
-          throw new AssentError(
-            'FIX_HASH_MISMATCH',
-            `${path} is ${size} bytes in the archive, the manifest declares ${listed.entry.size}.`,
-          );
-        seen.add(path);
-        const keep =
-          options.keepSmallFiles &&
-          size <= MAX_FIX_DIFF_SOURCE_BYTES &&
-          kept + size <= MAX_KEPT_TEXT_BYTES
-            ? []
-            : undefined;
-        if (writer && options.stageDir) {
-          const target = join(options.stageDir, String(listed.index));
-          await writer.stage(target, listed.entry.mode, (sink) =>
-            consume(chunks, listed.entry, sink, keep),
-          );
-          staged.set(listed.index, target);
-        } else {
-          await consume(chunks, listed.entry, undefined, keep);
-        }
-        if (keep) {
-          kept += size;
-          contents.set(path, Buffer.concat(keep));
-        }
-        done += size;
-        options.progress?.(done, total);
-      },
-    },
-    { signal: options.signal },
-  );
-  let digest: Awaited<typeof reading>;
+  let header: Header | undefined;
+  let headerError: unknown;
+  let payloadBytes = 0;
+  const packageHash = createHash('sha256');
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+  const abort = () => {
+    Atomics.store(control, CONTROL_ABORT, 1);
+    Atomics.notify(control, CONTROL_CHUNKS_IN_FLIGHT);
+  };
+  const signal = options.signal;
+  signal?.throwIfAborted();
+  signal?.addEventListener('abort', abort, { once: true });
+  let done: PayloadDone;
   try {
-    digest = await reading;
-    await writer?.finish();
-  } catch (err) {
-    // Nothing may still be writing into the stage directory when the caller removes it.
-    await writer?.settle();
-    throw err;
-  }
-  if (!manifest || !signer || !digest)
-    throw new AssentError('FIX_PACKAGE_INVALID', 'The fix package has no manifest.');
-  const missing = [...byPath.keys()].filter((p) => !seen.has(p));
-  if (missing.length > 0)
-    throw new AssentError(
-      'FIX_HASH_MISMATCH',
-      `The payload lacks ${missing.length} file(s) the manifest lists, e.g. ${JSON.stringify(missing[0])}.`,
+    done = await runFixJob<PayloadDone>(
+      {
+        kind: 'payload',
+        file,
+        stageDir: options.stageDir,
+        keep: options.keepSmallFiles
+          ? { fileBytes: MAX_FIX_DIFF_SOURCE_BYTES, totalBytes: MAX_KEPT_TEXT_BYTES }
+          : undefined,
+        control: control.buffer as SharedArrayBuffer,
+      },
+      (raw, reply) => {
+        const message = raw as PayloadFromWorker;
+        if (message.t === 'chunk') {
+          packageHash.update(message.bytes);
+          Atomics.sub(control, CONTROL_CHUNKS_IN_FLIGHT, 1);
+          Atomics.notify(control, CONTROL_CHUNKS_IN_FLIGHT);
+        } else if (message.t === 'file') {
+          options.progress?.(message.done, message.total);
+        } else if (message.t === 'header') {
+          try {
+            if (message.signature === null)
+              throw new AssentError('FIX_SIGNATURE_INVALID', 'The fix package is not signed.');
+            header = checkHeader(asBuffer(message.manifest), asBuffer(message.signature), trust);
+          } catch (err) {
+            headerError = err;
+            reply({ t: 'stop' });
+            return;
+          }
+          const entries: PayloadEntry[] = [];
+          header.manifest.files.forEach((entry, index) => {
+            if (entry.op === 'remove') return;
+            payloadBytes += entry.size;
+            entries.push({
+              index,
+              path: entry.path,
+              size: entry.size,
+              sha256: entry.sha256,
+              mode: entry.mode,
+            });
+          });
+          reply({ t: 'entries', entries });
+        }
+      },
     );
+  } catch (err) {
+    signal?.throwIfAborted();
+    throw headerError ?? err;
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
+  signal?.throwIfAborted();
+  if (!header) throw new AssentError('FIX_PACKAGE_INVALID', 'The fix package has no manifest.');
   return {
-    manifest,
-    manifestSha256,
-    signer,
-    packageSha256: digest.sha256,
-    packageSize: digest.size,
-    payloadBytes: total,
-    fromVersion,
-    contents,
-    staged,
+    ...header,
+    packageSha256: packageHash.digest('hex'),
+    packageSize: done.size,
+    payloadBytes,
+    contents: new Map(done.kept.map(([path, bytes]) => [path, asBuffer(bytes)])),
+    staged: new Map(done.staged),
   };
 }
 
@@ -197,21 +162,13 @@ export async function verifyFixHeader(
   file: string,
   trust: FixTrust,
   signal?: AbortSignal,
-): Promise<Pick<VerifiedFix, 'manifest' | 'manifestSha256' | 'signer' | 'fromVersion'>> {
-  let result:
-    Pick<VerifiedFix, 'manifest' | 'manifestSha256' | 'signer' | 'fromVersion'> | undefined;
+): Promise<Header> {
+  let result: Header | undefined;
   await readFixPackage(
     file,
     {
       header(manifestBytes, signatureBytes) {
-        const checked = checkSignature(manifestBytes, signatureBytes!, trust);
-        const { fromVersion } = checkManifest(checked.manifest, trust);
-        result = {
-          manifest: checked.manifest,
-          signer: checked.signer,
-          fromVersion,
-          manifestSha256: createHash('sha256').update(manifestBytes).digest('hex'),
-        };
+        result = checkHeader(manifestBytes, signatureBytes!, trust);
       },
       payload: () => Promise.reject(new TypeError('headerOnly read reached the payload')),
     },

@@ -1,0 +1,143 @@
+// Starts and reuses the fix worker (fix-worker.ts), a worker_thread, so the
+// payload of a package is read, hashed and staged on the second core with
+// synchronous file calls while the main thread checks the header, hashes
+// the package and the old files. One job per worker at a time; a worker
+// idle for WORKER_IDLE_MS ends, and an idle worker never keeps the process
+// alive. Under tsx (tests, benches, the headless agent) the worker is the
+// TypeScript source and registers tsx first; in the electron-vite build it
+// is `fix-worker.js` next to the bundle (electron.vite.config.ts).
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { AssentError } from '../../protocol/errors';
+import { deserializeError, type FixJob, type JobFailed } from './fix-worker-protocol';
+
+/** How long an idle worker is kept for the next job. */
+export const WORKER_IDLE_MS = 30_000;
+
+/** Workers at most (a describe and an apply of two sessions may overlap). */
+const MAX_WORKERS = 2;
+
+const WORKER_NAME = 'fix-worker';
+
+/** The ES module build of `tsx/esm/api` (require.resolve would give the CommonJS one). */
+function tsxEsmApi(from: string): string {
+  const require = createRequire(from);
+  const manifest = require.resolve('tsx/package.json');
+  const exported = (
+    require(manifest) as { exports: Record<string, { import: { default: string } }> }
+  ).exports['./esm/api']!.import.default;
+  return join(dirname(manifest), exported);
+}
+
+/** How to start the worker from wherever this module runs. */
+function startWorker(): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    // From source: the worker must register tsx itself (a loader registered here does not reach it).
+    const script = new URL(`./${WORKER_NAME}.ts`, here).href;
+    const tsx = pathToFileURL(tsxEsmApi(here)).href;
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
+    return new Worker(boot, { eval: true });
+  }
+  return new Worker(new URL(`./${WORKER_NAME}.js`, here));
+}
+
+interface PooledWorker {
+  readonly worker: Worker;
+  /** Fails the job running on it (the worker died). */
+  fail?: (err: Error) => void;
+  idleTimer?: NodeJS.Timeout;
+}
+
+const idle: PooledWorker[] = [];
+const waiting: Array<(w: PooledWorker) => void> = [];
+let started = 0;
+
+function spawn(): PooledWorker {
+  const pooled: PooledWorker = { worker: startWorker() };
+  started += 1;
+  let gone = false;
+  const died = (why: string) => {
+    if (gone) return;
+    gone = true;
+    started -= 1;
+    const at = idle.indexOf(pooled);
+    if (at >= 0) idle.splice(at, 1);
+    clearTimeout(pooled.idleTimer);
+    pooled.fail?.(new AssentError('IO_FAILED', `The fix worker stopped (${why}).`));
+  };
+  pooled.worker.on('error', (err) => died(err.message));
+  pooled.worker.on('exit', (code) => died(`exit ${code}`));
+  return pooled;
+}
+
+function acquire(): Promise<PooledWorker> {
+  const ready = idle.pop();
+  if (ready) {
+    clearTimeout(ready.idleTimer);
+    ready.worker.ref();
+    return Promise.resolve(ready);
+  }
+  if (started < MAX_WORKERS) return Promise.resolve(spawn());
+  return new Promise((resolve) => waiting.push(resolve));
+}
+
+function release(pooled: PooledWorker): void {
+  pooled.fail = undefined;
+  const next = waiting.shift();
+  if (next) {
+    next(pooled);
+    return;
+  }
+  pooled.worker.unref();
+  pooled.idleTimer = setTimeout(() => void pooled.worker.terminate(), WORKER_IDLE_MS);
+  pooled.idleTimer.unref();
+  idle.push(pooled);
+}
+
+/** Sends replies to the worker during a job. */
+export type ReplyToWorker = (message: unknown) => void;
+
+/**
+ * Runs `job` on a fix worker. `onMessage` sees every message but the last;
+ * resolves with the worker's `done` message, rejects with its error (an
+ * AssentError keeps its code). Settles only once the worker has finished the
+ * job: nothing it started is still running.
+ */
+export async function runFixJob<Done extends { t: 'done' }>(
+  job: FixJob,
+  onMessage: (message: { t: string }, reply: ReplyToWorker) => void,
+): Promise<Done> {
+  const pooled = await acquire();
+  const { port1, port2 } = new MessageChannel();
+  let healthy = true;
+  try {
+    return await new Promise<Done>((resolve, reject) => {
+      pooled.fail = (err) => {
+        healthy = false;
+        reject(err);
+      };
+      const reply: ReplyToWorker = (message) => port1.postMessage(message);
+      port1.on('message', (message: { t: string }) => {
+        if (message.t === 'done') resolve(message as Done);
+        else if (message.t === 'failed') reject(deserializeError((message as JobFailed).error));
+        else {
+          try {
+            onMessage(message, reply);
+          } catch (err) {
+            // A bug on this side must not leave the worker waiting: it is ended, the job fails.
+            healthy = false;
+            pooled.fail = undefined;
+            void pooled.worker.terminate().finally(() => reject(err));
+          }
+        }
+      });
+      pooled.worker.postMessage({ job, port: port2 }, [port2 as MessagePort]);
+    });
+  } finally {
+    port1.close();
+    if (healthy) release(pooled);
+  }
+}

@@ -1,0 +1,101 @@
+// What the agent's main thread and its fix worker (fix-worker.ts) say to each
+// other, and how an error crosses between them. Each job gets its own
+// MessagePort; the worker ends every job with exactly one `done` or `failed`.
+import { AssentError, isErrorCode } from '../../protocol/errors';
+
+/** One file the payload must hold (from the verified manifest), by its manifest index. */
+export interface PayloadEntry {
+  readonly index: number;
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly mode: number;
+}
+
+/** Slots of a payload job's shared control array (Int32Array over a SharedArrayBuffer). */
+export const CONTROL_ABORT = 0;
+/** Chunks the worker has posted that the main thread has not hashed yet. */
+export const CONTROL_CHUNKS_IN_FLIGHT = 1;
+export const CONTROL_SLOTS = 2;
+
+/** Reads, checks and optionally stages the payload of a package whose header the main thread checks. */
+export interface PayloadJob {
+  readonly kind: 'payload';
+  readonly file: string;
+  readonly stageDir: string | undefined;
+  /** Keep new contents of files up to `fileBytes` each, `totalBytes` in all (preview diffs). */
+  readonly keep: { readonly fileBytes: number; readonly totalBytes: number } | undefined;
+  readonly control: SharedArrayBuffer;
+}
+
+export type FixJob = PayloadJob;
+
+export type PayloadFromWorker =
+  /** Bytes of the package as read, in order, in memory shared with the main thread. */
+  | { readonly t: 'chunk'; readonly bytes: Uint8Array }
+  | { readonly t: 'header'; readonly manifest: Uint8Array; readonly signature: Uint8Array | null }
+  /** A payload file checked (and staged): payload bytes so far and in all. */
+  | { readonly t: 'file'; readonly done: number; readonly total: number }
+  | PayloadDone
+  | JobFailed;
+
+export interface PayloadDone {
+  readonly t: 'done';
+  readonly size: number;
+  readonly staged: ReadonlyArray<readonly [number, string]>;
+  readonly kept: ReadonlyArray<readonly [string, Uint8Array]>;
+}
+
+export type PayloadToWorker =
+  | { readonly t: 'entries'; readonly entries: readonly PayloadEntry[] }
+  /** The header was refused: stop reading, write nothing more. */
+  | { readonly t: 'stop' };
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  /** An AssentError code, or a Node errno code (ENOENT, ELOOP, ...). */
+  readonly code: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+  readonly assent: boolean;
+}
+
+export interface JobFailed {
+  readonly t: 'failed';
+  readonly error: SerializedError;
+}
+
+/** An error as it crosses to the other thread (structured clone drops `code` and the class). */
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof AssentError)
+    return {
+      name: err.name,
+      message: err.message,
+      code: err.code,
+      details: err.details ? { ...err.details } : undefined,
+      assent: true,
+    };
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (e as NodeJS.ErrnoException).code;
+  return {
+    name: e.name,
+    message: e.message,
+    code: typeof code === 'string' ? code : undefined,
+    details: undefined,
+    assent: false,
+  };
+}
+
+/** The error again, as an AssentError with its code or an Error with its errno code. */
+export function deserializeError(error: SerializedError): Error {
+  if (error.assent && isErrorCode(error.code))
+    return new AssentError(
+      error.code,
+      error.message,
+      error.details ? { details: error.details } : {},
+    );
+  const err = new Error(error.message) as NodeJS.ErrnoException;
+  err.name = error.name;
+  if (error.code !== undefined) err.code = error.code;
+  return err;
+}

@@ -1,0 +1,208 @@
+// The payload pass of a fix package, as the fix worker runs it (issue 5
+// benchmark): read the package, parse it (package-reader.ts: layout, limits,
+// names, entry types), check every payload file against the signed manifest
+// (listed, once, declared size, sha256) and, when staging, write it under the
+// name the agent chose (its manifest index). The worker has a core of its
+// own and calls the file system synchronously, as `tar` does: no thread pool
+// round trip per open, write, chmod and close. The main thread checks the
+// signed header (it answers `header` with the entries to expect, or `stop`)
+// and hashes the package from the same shared chunks the parser reads.
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fchmodSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { MessagePort } from 'node:worker_threads';
+import { AssentError } from '../../protocol/errors';
+import { fileSystemError } from '../../platform/atomic-file';
+import {
+  CONTROL_ABORT,
+  CONTROL_CHUNKS_IN_FLIGHT,
+  type PayloadDone,
+  type PayloadEntry,
+  type PayloadJob,
+  type PayloadToWorker,
+} from './fix-worker-protocol';
+import { readFixPackage } from './package-reader';
+
+/** Bytes of package read at once (each in its own SharedArrayBuffer: never reused, so never changed once read). */
+export const PACKAGE_CHUNK_BYTES = 1024 * 1024;
+
+/** Chunks posted and not yet hashed by the main thread before the reader waits (bounds memory). */
+export const MAX_CHUNKS_IN_FLIGHT = 16;
+
+class JobAborted extends Error {
+  override readonly name = 'AbortError';
+}
+
+/** A destination for one file's bytes, written as they arrive. */
+type Sink = (chunk: Buffer) => void;
+
+/** Checks one payload file's bytes against its entry (size, sha256), passing them to `sink` and `keep`. */
+async function consume(
+  chunks: AsyncIterable<Buffer>,
+  entry: PayloadEntry,
+  sink: Sink | undefined,
+  keep: Buffer[] | undefined,
+): Promise<void> {
+  const hash = createHash('sha256');
+  let count = 0;
+  for await (const chunk of chunks) {
+    count += chunk.length;
+    if (count > entry.size)
+      throw new AssentError(
+        'FIX_HASH_MISMATCH',
+        `${entry.path} is larger than the ${entry.size} bytes the manifest declares.`,
+      );
+    hash.update(chunk);
+    keep?.push(chunk);
+    sink?.(chunk);
+  }
+  if (count !== entry.size)
+    throw new AssentError(
+      'FIX_HASH_MISMATCH',
+      `${entry.path} has ${count} bytes, the manifest declares ${entry.size}.`,
+    );
+  if (hash.digest('hex') !== entry.sha256)
+    throw new AssentError(
+      'FIX_HASH_MISMATCH',
+      `${entry.path} does not match its hash in the signed manifest.`,
+    );
+}
+
+function writeAll(fd: number, chunk: Buffer): void {
+  let offset = 0;
+  while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
+}
+
+/** Stages one file at `path`: created exclusively (never through a link), mode set once its bytes are all checked. */
+async function stageFile(
+  path: string,
+  entry: PayloadEntry,
+  chunks: AsyncIterable<Buffer>,
+  keep: Buffer[] | undefined,
+): Promise<void> {
+  let fd: number | undefined;
+  try {
+    fd = openSync(
+      path,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+    const out = fd;
+    await consume(chunks, entry, (chunk) => writeAll(out, chunk), keep);
+    fchmodSync(fd, entry.mode);
+  } catch (err) {
+    throw fileSystemError(err, 'staging a fix file');
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The package's bytes, read synchronously into fresh shared buffers. */
+function sharedChunks(file: string, aborted: () => boolean): Readable {
+  function* chunks(): Generator<Buffer> {
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      for (;;) {
+        if (aborted()) throw new JobAborted('aborted');
+        const buffer = Buffer.from(new SharedArrayBuffer(PACKAGE_CHUNK_BYTES));
+        const n = readSync(fd, buffer, 0, buffer.length, null);
+        if (n === 0) return;
+        yield buffer.subarray(0, n);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return Readable.from(chunks());
+}
+
+function nextMessage(port: MessagePort): Promise<PayloadToWorker> {
+  return new Promise((resolve) => port.once('message', resolve));
+}
+
+/** Runs a payload job; every file it created is closed when it settles. */
+export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise<PayloadDone> {
+  const control = new Int32Array(job.control);
+  const aborted = () => Atomics.load(control, CONTROL_ABORT) !== 0;
+  const byPath = new Map<string, PayloadEntry>();
+  const seen = new Set<string>();
+  const staged: Array<[number, string]> = [];
+  const kept: Array<[string, Uint8Array]> = [];
+  let keptBytes = 0;
+  let done = 0;
+  let total = 0;
+
+  const size = await readFixPackage(
+    job.file,
+    {
+      async header(manifest, signature) {
+        port.postMessage({ t: 'header', manifest, signature: signature ?? null });
+        const reply = await nextMessage(port);
+        if (reply.t === 'stop') throw new JobAborted('header refused');
+        for (const entry of reply.entries) {
+          byPath.set(entry.path, entry);
+          total += entry.size;
+        }
+      },
+      async payload(path, size, chunks) {
+        if (aborted()) throw new JobAborted('aborted');
+        const entry = byPath.get(path);
+        if (seen.has(path))
+          throw new AssentError(
+            'FIX_PATH_UNSAFE',
+            `The archive holds ${JSON.stringify(path)} twice.`,
+            { details: { path, why: 'duplicate' } },
+          );
+        if (!entry)
+          throw new AssentError(
+            'FIX_HASH_MISMATCH',
+            `The payload holds ${JSON.stringify(path)}, which the signed manifest does not list for adding or replacing.`,
+          );
+        if (size !== entry.size)
+          throw new AssentError(
+            'FIX_HASH_MISMATCH',
+            `${path} is ${size} bytes in the archive, the manifest declares ${entry.size}.`,
+          );
+        seen.add(path);
+        const keep =
+          job.keep && size <= job.keep.fileBytes && keptBytes + size <= job.keep.totalBytes
+            ? []
+            : undefined;
+        if (job.stageDir !== undefined) {
+          const target = join(job.stageDir, String(entry.index));
+          await stageFile(target, entry, chunks, keep);
+          staged.push([entry.index, target]);
+        } else {
+          await consume(chunks, entry, undefined, keep);
+        }
+        if (keep) {
+          keptBytes += size;
+          kept.push([path, Buffer.concat(keep)]);
+        }
+        done += size;
+        port.postMessage({ t: 'file', done, total });
+      },
+    },
+    {
+      open: (file) => sharedChunks(file, aborted),
+      onChunk(chunk) {
+        // Wait (blocking this worker only) while the main thread is behind with hashing.
+        for (;;) {
+          const inFlight = Atomics.load(control, CONTROL_CHUNKS_IN_FLIGHT);
+          if (inFlight < MAX_CHUNKS_IN_FLIGHT || aborted()) break;
+          Atomics.wait(control, CONTROL_CHUNKS_IN_FLIGHT, inFlight, 100);
+        }
+        Atomics.add(control, CONTROL_CHUNKS_IN_FLIGHT, 1);
+        port.postMessage({ t: 'chunk', bytes: chunk });
+      },
+    },
+  );
+  const missing = [...byPath.keys()].filter((p) => !seen.has(p));
+  if (missing.length > 0)
+    throw new AssentError(
+      'FIX_HASH_MISMATCH',
+      `The payload lacks ${missing.length} file(s) the manifest lists, e.g. ${JSON.stringify(missing[0])}.`,
+    );
+  return { t: 'done', size: size ?? 0, staged, kept };
+}
