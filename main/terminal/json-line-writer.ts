@@ -1,6 +1,6 @@
 // Builds a recording's JSON lines as bytes in one reused buffer, handed on
 // in pieces of at most JSON_LINE_BUFFER_BYTES: an event of a 128 KiB batch of
-// ASCII output is escaped byte by byte straight into the buffer, with no
+// ASCII output is escaped straight into the buffer (four bytes at a time), with no
 // string made of the batch, no JSON.stringify of it and no buffer made of
 // that string (together about half the agent's recording cost in a bulk
 // `cat`). The escapes are JSON.stringify's: `\"`, `\\`, `\b \t \n \f \r`, and
@@ -33,35 +33,74 @@ const MIN_SLICE_BYTES = 1024;
 const BACKSLASH = 0x5c;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
+/** Escapes the byte `bytes[i]` into `out` at `at`; returns the end of what it wrote. */
+function escapeByte(bytes: Uint8Array, i: number, out: Buffer, at: number): number {
+  const c = bytes[i]!;
+  const escape = ESCAPE[c]!;
+  if (escape === 0) {
+    out[at] = c;
+    return at + 1;
+  }
+  out[at] = BACKSLASH;
+  if (escape !== 1) {
+    out[at + 1] = escape;
+    return at + 2;
+  }
+  out[at + 1] = 0x75; // u
+  out[at + 2] = 0x30;
+  out[at + 3] = 0x30;
+  out[at + 4] = HEX[c >> 4]!;
+  out[at + 5] = HEX[c & 15]!;
+  return at + 6;
+}
+
+/** Nonzero when one of the four bytes of `word` is 0 (exact for any word). */
+function hasZeroByte(word: number): number {
+  return (word - 0x01010101) & ~word & 0x80808080;
+}
+
 /**
  * Escapes ASCII `bytes[from..to)` into `out` at `at` (room for six bytes
- * each is the caller's to ensure); returns the end of what it wrote.
+ * each is the caller's to ensure); returns the end of what it wrote. Four
+ * bytes at a time: a word with no control character, quote or backslash
+ * (most of them in text) is copied whole; the test is exact for ASCII bytes.
  */
-function escapeAscii(bytes: Uint8Array, from: number, to: number, out: Buffer, at: number): number {
-  for (let i = from; i < to; i++) {
-    const c = bytes[i]!;
-    const escape = ESCAPE[c]!;
-    if (escape === 0) out[at++] = c;
-    else if (escape !== 1) {
-      out[at] = BACKSLASH;
-      out[at + 1] = escape;
-      at += 2;
+function escapeAscii(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  out: Buffer,
+  outView: DataView,
+  at: number,
+): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let i = from;
+  for (const words = to - ((to - from) & 3); i < words; i += 4) {
+    const word = view.getUint32(i, true) | 0;
+    // A byte below 0x20 (bytes are below 0x80), a quote, a backslash.
+    const control = (word - 0x20202020) & ~word & 0x80808080;
+    if ((control | hasZeroByte(word ^ 0x22222222) | hasZeroByte(word ^ 0x5c5c5c5c)) === 0) {
+      outView.setUint32(at, word, true);
+      at += 4;
     } else {
-      out[at] = BACKSLASH;
-      out[at + 1] = 0x75; // u
-      out[at + 2] = 0x30;
-      out[at + 3] = 0x30;
-      out[at + 4] = HEX[c >> 4]!;
-      out[at + 5] = HEX[c & 15]!;
-      at += 6;
+      at = escapeByte(bytes, i, out, at);
+      at = escapeByte(bytes, i + 1, out, at);
+      at = escapeByte(bytes, i + 2, out, at);
+      at = escapeByte(bytes, i + 3, out, at);
     }
   }
+  for (; i < to; i++) at = escapeByte(bytes, i, out, at);
   return at;
 }
 
 /** Writes JSON text into a reused buffer and hands it to `sink` when full or at `end`. */
 export class JsonLineWriter {
   private readonly buffer = Buffer.allocUnsafe(JSON_LINE_BUFFER_BYTES);
+  private readonly view = new DataView(
+    this.buffer.buffer,
+    this.buffer.byteOffset,
+    this.buffer.byteLength,
+  );
   private used = 0;
 
   constructor(private readonly sink: (bytes: Buffer) => void) {}
@@ -87,7 +126,7 @@ export class JsonLineWriter {
         room = Math.floor(this.buffer.length / LONGEST_ESCAPE);
       }
       const to = Math.min(bytes.length, from + room);
-      this.used = escapeAscii(bytes, from, to, this.buffer, this.used);
+      this.used = escapeAscii(bytes, from, to, this.buffer, this.view, this.used);
       from = to;
     }
   }

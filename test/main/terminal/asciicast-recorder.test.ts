@@ -77,4 +77,20 @@ describe('AsciicastRecorder output events', () => {
     expect(summary.bytes).toBe(written.length);
     expect(summary.sha256).toBe(createHash('sha256').update(written).digest('hex'));
   });
+
+  it('escapes ASCII chunks of any length and alignment as JSON.stringify does', () => {
+    // Chunks cut at every offset from a larger buffer, so words straddle escapes at each position.
+    const source = Buffer.from(
+      Array.from(
+        { length: 4096 },
+        (_, i) => [0x22, 0x5c, 0x0a, 0x1f, 0x7f, 0x20][i % 11] ?? 0x41 + (i % 26),
+      ),
+    );
+    const chunks: Buffer[] = [];
+    for (let at = 0, size = 1; at < source.length; at += size, size = (size % 13) + 1)
+      chunks.push(source.subarray(at, at + size));
+    expect(record(chunks)).toEqual(
+      chunks.map((c) => JSON.stringify([0, 'o', c.toString('latin1')])),
+    );
+  });
 });
