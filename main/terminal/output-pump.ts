@@ -41,6 +41,21 @@ export interface OutputPumpOptions {
   readonly now?: () => number;
 }
 
+/**
+ * The parts as one Buffer: a view when they lie side by side in one block
+ * (consecutive pty reads, pty-reader.ts), else a copy.
+ */
+function joined(parts: readonly Buffer[], size: number): Buffer {
+  const first = parts[0]!;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.buffer !== first.buffer || part.byteOffset !== end) return Buffer.concat(parts, size);
+    end += part.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, size);
+}
+
 /** Batches and sends output; `pause`/`resume` the source as the link allows. */
 export class OutputPump {
   private queue: Buffer[] = [];
@@ -128,7 +143,7 @@ export class OutputPump {
     this.resumeIfRoom();
     this.lastFlush = this.now();
     this.lastBatchBytes = size;
-    const batch = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+    const batch = joined(parts, size);
     this.options.send(batch).then(
       () => {
         this.inFlight = 0;

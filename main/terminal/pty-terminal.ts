@@ -11,6 +11,7 @@ import type { TerminalEndReason } from '../../protocol/terminal';
 import type { AsciicastRecorder, RecordingSummary } from './asciicast-recorder';
 import { OutputPump } from './output-pump';
 import { PtyInput } from './pty-input';
+import { readPty, type PtyReader } from './pty-reader';
 import { killTerminalProcesses } from './process-tree';
 import { chooseShell, terminalEnvironment } from './shell-environment';
 import { StatusMarkerFilter } from './status-marker';
@@ -54,6 +55,7 @@ export class PtyTerminal extends EventEmitter {
   private readonly filter = new StatusMarkerFilter();
   private readonly pump: OutputPump;
   private readonly input: PtyInput;
+  private readonly reader: PtyReader;
   private recorder: AsciicastRecorder | null;
   private statusWaiter: ((status: number) => void) | null = null;
   private lineBytes = 0;
@@ -84,11 +86,11 @@ export class PtyTerminal extends EventEmitter {
     this.input = new PtyInput(this.pty);
     this.pump = new OutputPump({
       send: (batch) => this.deliver(batch),
-      pause: () => this.pty.pause(),
-      resume: () => this.pty.resume(),
+      pause: () => this.reader.pause(),
+      resume: () => this.reader.resume(),
       onError: () => void this.end('session-ended'),
     });
-    this.pty.onData((data) => this.onData(data as unknown as Buffer));
+    this.reader = readPty(this.pty, (data) => this.onData(data));
     this.pty.onExit(({ exitCode }) => {
       this.exited = true;
       // A shell we killed has no exit status of its own to report.
