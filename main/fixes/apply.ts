@@ -19,7 +19,15 @@ import { withFixLock } from './fix-lock';
 import { fixTrust, type FixProgress, type FixStepHook, type FixTrustBase } from './fix-types';
 import { clearJournal, restoreOld, writeJournal } from './journal';
 import { recoverUnlocked } from './recover';
-import { fixesDir, loadRegistry, saveRegistry, withInstalled, type InstalledFix } from './registry';
+import { runFileOps } from './file-ops';
+import {
+  fixesDir,
+  loadRegistry,
+  saveRegistry,
+  withInstalled,
+  type FixFileRecord,
+  type InstalledFix,
+} from './registry';
 import { TARGET_WORK_DIR_NAME, inspectTarget, targetDigest } from './target-state';
 import { verifyFixHeader, verifyFixPackage } from './verify';
 
@@ -161,7 +169,7 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
     });
     journaled = true;
     await step('journal-written');
-    await swapIn(record, signal, options.progress, step);
+    await swapIn(record, signal, options.progress, step, options.onStep !== undefined);
     await writeJournal(dataDir, { v: 1, op: 'apply', phase: 'swapped', fix: record });
     await step('swapped');
     await requireCheck('post', manifest.postCheck, manifest, signal);
@@ -239,15 +247,17 @@ async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
 
 /**
  * Backs up (link or rename into the work dir) and swaps every file; one
- * rename per file. Files are independent, so each phase runs concurrently;
- * every backup is durable before the first swap, and a crash anywhere is
- * undone by restoreOld from the journal.
+ * rename per file, run in order by the fix worker (file-ops.ts); every
+ * backup is durable before the first swap, and a crash anywhere is undone
+ * by restoreOld from the journal.
  */
 async function swapIn(
   record: InstalledFix,
   signal: AbortSignal | undefined,
   progress: FixProgress | undefined,
   step: (name: string) => Promise<void>,
+  /** Report every file's backup and swap as a step (the caller has a step hook). */
+  stepEach: boolean,
 ): Promise<void> {
   for (const dir of record.createdDirs) {
     await fsp.mkdir(dir, { mode: 0o755 });
@@ -258,24 +268,31 @@ async function swapIn(
     syncDirectory,
   );
   const total = record.files.length;
-  await mapLimit(record.files, FIX_IO_CONCURRENCY, async (file, i) => {
-    signal?.throwIfAborted();
-    const absolute = join(record.targetRoot, file.path);
-    if (file.op === 'replace') await fsp.link(absolute, file.backup!);
-    else if (file.op === 'remove') await fsp.rename(absolute, file.backup!);
-    await step(`backup-${i}`);
-  });
+  const target = (file: FixFileRecord) => join(record.targetRoot, file.path);
+  await runFileOps(
+    record.files.map((file) =>
+      file.op === 'replace'
+        ? { op: 'link', from: target(file), to: file.backup! }
+        : file.op === 'remove'
+          ? { op: 'rename', from: target(file), to: file.backup! }
+          : null,
+    ),
+    { signal, each: stepEach ? (i) => step(`backup-${i}`) : undefined },
+  );
   signal?.throwIfAborted();
   if (total > 0) await syncDirectory(join(record.workDir, 'backup'));
   await step('backups-synced');
-  let swapped = 0;
-  await mapLimit(record.files, FIX_IO_CONCURRENCY, async (file, i) => {
-    signal?.throwIfAborted();
-    if (file.staged !== null) await fsp.rename(file.staged, join(record.targetRoot, file.path));
-    await step(`swap-${i}`);
-    progress?.(++swapped, total, 'swapping');
-  });
-  // Renames already started finish; an abort during them still undoes the whole swap.
+  await runFileOps(
+    record.files.map((file) =>
+      file.staged !== null ? { op: 'rename', from: file.staged, to: target(file) } : null,
+    ),
+    {
+      signal,
+      each: stepEach ? (i) => step(`swap-${i}`) : undefined,
+      progress: (done) => progress?.(done, total, 'swapping'),
+    },
+  );
+  // An abort during the swap still undoes the whole swap.
   signal?.throwIfAborted();
   const touched = new Set(record.files.map((file) => dirname(join(record.targetRoot, file.path))));
   await mapLimit([...touched], FIX_IO_CONCURRENCY, syncDirectory);

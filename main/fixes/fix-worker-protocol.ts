@@ -28,13 +28,51 @@ export interface PayloadJob {
   readonly control: SharedArrayBuffer;
 }
 
-export type FixJob = PayloadJob;
+/** Hashes files (sha256 hex), in order. */
+export interface HashJob {
+  readonly kind: 'hash';
+  /** `size` from an lstat lets a small file be hashed with one read. */
+  readonly files: ReadonlyArray<{ readonly path: string; readonly size: number | undefined }>;
+  /** Stop after the first file that cannot be hashed. */
+  readonly stopAtError: boolean;
+  readonly control: SharedArrayBuffer;
+}
+
+/** One file's hash, or why it could not be hashed (its errno code in `error.code`). */
+export type HashOutcome = { readonly sha256: string } | { readonly error: SerializedError };
+
+export interface HashDone {
+  readonly t: 'done';
+  readonly outcomes: readonly HashOutcome[];
+}
+
+/** Links or renames files one by one (null: nothing for that file, its step is still reported). */
+export interface OpsJob {
+  readonly kind: 'ops';
+  readonly ops: ReadonlyArray<{
+    readonly op: 'link' | 'rename';
+    readonly from: string;
+    readonly to: string;
+  } | null>;
+  /** Report every file and wait for `continue` (step hooks); else report every few files. */
+  readonly stepEach: boolean;
+  readonly control: SharedArrayBuffer;
+}
+
+/** Files done: the operation of `index` and all before it. */
+export type OpsFromWorker = { readonly t: 'step'; readonly index: number } | OpsDone | JobFailed;
+
+export interface OpsDone {
+  readonly t: 'done';
+}
+
+export type FixJob = PayloadJob | HashJob | OpsJob;
 
 export type PayloadFromWorker =
   /** Bytes of the package as read, in order, in memory shared with the main thread. */
   | { readonly t: 'chunk'; readonly bytes: Uint8Array }
   | { readonly t: 'header'; readonly manifest: Uint8Array; readonly signature: Uint8Array | null }
-  /** A payload file checked (and staged): payload bytes so far and in all. */
+  /** Payload files checked (and staged): bytes so far and in all (every MiB or so, and at the end). */
   | { readonly t: 'file'; readonly done: number; readonly total: number }
   | PayloadDone
   | JobFailed;

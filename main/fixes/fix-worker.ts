@@ -4,11 +4,19 @@
 // main thread decides, the worker reads, checks and stages.
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { serializeError, type FixJob } from './fix-worker-protocol';
+import { runHashJob } from './hash-job';
+import { runOpsJob } from './ops-job';
 import { runPayloadJob } from './payload-job';
 
 async function run(job: FixJob, port: MessagePort): Promise<void> {
   try {
-    port.postMessage(await runPayloadJob(job, port));
+    const done =
+      job.kind === 'hash'
+        ? runHashJob(job)
+        : job.kind === 'ops'
+          ? await runOpsJob(job, port)
+          : await runPayloadJob(job, port);
+    port.postMessage(done);
   } catch (err) {
     port.postMessage({ t: 'failed', error: serializeError(err) });
   }

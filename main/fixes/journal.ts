@@ -11,7 +11,7 @@ import { AssentError } from '../../protocol/errors';
 import { syncDirectory, writeFileAtomic } from '../../platform/atomic-file';
 import { FIX_IO_CONCURRENCY, mapLimit } from './concurrency';
 import { InstalledFix, type FixFileRecord } from './registry';
-import { hashFile } from './target-state';
+import { hashFiles } from './target-state';
 
 export const FixJournal = z.object({
   v: z.literal(1),
@@ -67,28 +67,24 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** What a target path holds: its sha256, null when absent, or a marker that matches no hash for a link. */
-async function currentHash(path: string): Promise<string | null> {
-  try {
-    return await hashFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+/** What target paths hold: each one's sha256, null when absent, or a marker that matches no hash for a link. */
+async function currentHashes(paths: readonly string[]): Promise<Array<string | null>> {
+  const outcomes = await hashFiles(paths.map((path) => ({ path })));
+  return outcomes.map((outcome) => {
+    if ('sha256' in outcome) return outcome.sha256;
+    const code = (outcome.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
     // A fix only ever installs or restores regular files: a link is neither state.
     if (code === 'ELOOP') return 'symbolic link';
-    throw err;
-  }
+    throw outcome.error;
+  });
 }
 
 /** Which state the target files are in, checked by hash: all old, all new, or mixed. */
 export async function targetMatches(fix: InstalledFix): Promise<'old' | 'new' | 'mixed'> {
-  let old = true;
-  let neu = true;
-  await mapLimit(fix.files, FIX_IO_CONCURRENCY, async (file) => {
-    const actual = await currentHash(join(fix.targetRoot, file.path));
-    if (actual !== file.oldSha256) old = false;
-    if (actual !== file.newSha256) neu = false;
-  });
+  const actual = await currentHashes(fix.files.map((file) => join(fix.targetRoot, file.path)));
+  const old = fix.files.every((file, i) => actual[i] === file.oldSha256);
+  const neu = fix.files.every((file, i) => actual[i] === file.newSha256);
   return old ? 'old' : neu ? 'new' : 'mixed';
 }
 
@@ -112,7 +108,7 @@ async function restoreFile(root: string, file: FixFileRecord): Promise<void> {
   const absolute = join(root, file.path);
   if (file.backup !== null && (await renameBack(file.backup, absolute))) return;
   if (file.oldSha256 === null) {
-    const actual = await currentHash(absolute);
+    const [actual] = await currentHashes([absolute]);
     if (actual === null) return;
     if (actual !== file.newSha256)
       throw new AssentError(

@@ -30,6 +30,9 @@ export const PACKAGE_CHUNK_BYTES = 1024 * 1024;
 /** Chunks posted and not yet hashed by the main thread before the reader waits (bounds memory). */
 export const MAX_CHUNKS_IN_FLIGHT = 16;
 
+/** Payload bytes between two progress messages (one per file cost more than the file's write). */
+const PROGRESS_BYTES = 1024 * 1024;
+
 class JobAborted extends Error {
   override readonly name = 'AbortError';
 }
@@ -131,6 +134,7 @@ export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise
   const kept: Array<[string, Uint8Array]> = [];
   let keptBytes = 0;
   let done = 0;
+  let reported = 0;
   let total = 0;
 
   const size = await readFixPackage(
@@ -181,7 +185,10 @@ export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise
           kept.push([path, Buffer.concat(keep)]);
         }
         done += size;
-        port.postMessage({ t: 'file', done, total });
+        if (done - reported >= PROGRESS_BYTES || done === total) {
+          reported = done;
+          port.postMessage({ t: 'file', done, total });
+        }
       },
     },
     {

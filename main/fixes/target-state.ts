@@ -4,13 +4,19 @@
 // symlink planted in the target cannot redirect a write outside it.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../protocol/identity';
-import { close, constants, open, promises as fsp, read, type Stats } from 'node:fs';
-import { promisify } from 'node:util';
+import { promises as fsp, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { AssentError } from '../../protocol/errors';
 import type { FixManifest } from '../../protocol/fixes';
 import { FIX_IO_CONCURRENCY, mapLimit } from './concurrency';
 import { collisionKey } from './fix-paths';
+import {
+  CONTROL_ABORT,
+  CONTROL_SLOTS,
+  deserializeError,
+  type HashDone,
+} from './fix-worker-protocol';
+import { runFixJob } from './fix-worker-pool';
 
 /** Top-level name inside a target root the agent keeps its work in when the data dir is on another file system. */
 export const TARGET_WORK_DIR_NAME = '.assent-fix-work';
@@ -38,45 +44,39 @@ function conflict(message: string, path?: string): AssentError {
   );
 }
 
-// Raw descriptors through promisified callbacks: a FileHandle costs about
-// twice the main-thread time per call (stage-writer.ts).
-const openFile = promisify(open);
-const readFile = promisify(read);
-const closeFile = promisify(close);
-
-/** Bytes read at once when hashing a file. */
-const HASH_READ_BYTES = 1024 * 1024;
-
 /**
- * Read buffers of finished hashes, reused: a stream allocated a fresh 1 MiB
- * buffer per read (two per small file), which cost more in garbage
- * collection than the hashing itself.
+ * sha256 of each file, hashed in order by the fix worker (hash-job.ts), or
+ * the error each gave (its errno code kept: ENOENT, ELOOP, ...). The last
+ * component is never followed. With `stopAtError`, files after the first
+ * error are left out.
  */
-const freeReadBuffers: Buffer[] = [];
-
-/**
- * sha256 hex of a file's contents. The last component must not be a link
- * (ELOOP); callers lstat first. With `expectedSize` (from that lstat), a
- * short read that ends exactly there is taken as the end of the file, which
- * saves the read that would return 0: one read for a file under 1 MiB.
- */
-export async function hashFile(path: string, expectedSize?: number): Promise<string> {
-  // O_NONBLOCK: a fifo put in a file's place must not block the open (no effect on a regular file).
-  const fd = await openFile(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  const buffer = freeReadBuffers.pop() ?? Buffer.allocUnsafe(HASH_READ_BYTES);
+export async function hashFiles(
+  files: ReadonlyArray<{ readonly path: string; readonly size?: number | undefined }>,
+  options: { readonly stopAtError?: boolean; readonly signal?: AbortSignal | undefined } = {},
+): Promise<Array<{ sha256: string } | { error: Error }>> {
+  if (files.length === 0) return [];
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+  const abort = () => Atomics.store(control, CONTROL_ABORT, 1);
+  options.signal?.throwIfAborted();
+  options.signal?.addEventListener('abort', abort, { once: true });
   try {
-    const hash = createHash('sha256');
-    let total = 0;
-    for (;;) {
-      const { bytesRead } = await readFile(fd, buffer, 0, buffer.length, null);
-      if (bytesRead === 0) return hash.digest('hex');
-      hash.update(buffer.subarray(0, bytesRead));
-      total += bytesRead;
-      if (bytesRead < buffer.length && total === expectedSize) return hash.digest('hex');
-    }
+    const done = await runFixJob<HashDone>(
+      {
+        kind: 'hash',
+        files: files.map((f) => ({ path: f.path, size: f.size })),
+        stopAtError: options.stopAtError ?? false,
+        control: control.buffer as SharedArrayBuffer,
+      },
+      () => undefined,
+    );
+    return done.outcomes.map((o) =>
+      'sha256' in o ? { sha256: o.sha256 } : { error: deserializeError(o.error) },
+    );
+  } catch (err) {
+    options.signal?.throwIfAborted();
+    throw err;
   } finally {
-    if (freeReadBuffers.length < FIX_IO_CONCURRENCY) freeReadBuffers.push(buffer);
-    await closeFile(fd);
+    options.signal?.removeEventListener('abort', abort);
   }
 }
 
@@ -215,25 +215,32 @@ export async function inspectTarget(
     });
   }
   if (options.hash === false) return { files, createDirs };
-  const hashed = await mapLimit(files, FIX_IO_CONCURRENCY, async (f) =>
-    f.exists ? { ...f, sha256: await hashExisting(f) } : f,
-  );
-  return { files: hashed, createDirs };
+  return { files: await hashExisting(files), createDirs };
 }
 
 /** Errors of opening or reading a file that is no longer the regular file inspected. */
 const NOT_A_REGULAR_FILE = new Set(['ENOENT', 'ELOOP', 'EISDIR', 'ENXIO', 'EAGAIN', 'ENOTDIR']);
 
-/** hashFile for a file inspection found; FIX_TARGET_CONFLICT when it is no longer a regular file. */
-async function hashExisting(file: TargetFileState): Promise<string> {
-  try {
-    return await hashFile(file.absolute, file.size);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+/** The files with the hash of each that exists; FIX_TARGET_CONFLICT when one is no longer a regular file. */
+async function hashExisting(files: readonly TargetFileState[]): Promise<TargetFileState[]> {
+  const existing = files.filter((f) => f.exists);
+  const outcomes = await hashFiles(
+    existing.map((f) => ({ path: f.absolute, size: f.size })),
+    { stopAtError: true },
+  );
+  const hashes = new Map<TargetFileState, string>();
+  for (const [i, outcome] of outcomes.entries()) {
+    const file = existing[i]!;
+    if ('sha256' in outcome) {
+      hashes.set(file, outcome.sha256);
+      continue;
+    }
+    const code = (outcome.error as NodeJS.ErrnoException).code;
     if (code !== undefined && NOT_A_REGULAR_FILE.has(code))
       throw conflict(`${file.path} changed while the fix was prepared (${code}).`, file.path);
-    throw err;
+    throw outcome.error;
   }
+  return files.map((f) => (f.exists ? { ...f, sha256: hashes.get(f)! } : f));
 }
 
 /** sha256 of what the target holds for the fix's files (path and hash, or null when absent): bound by the grant. */
