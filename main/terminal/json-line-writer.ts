@@ -1,5 +1,5 @@
 // Builds a recording's JSON lines as bytes in one reused buffer, handed on
-// in pieces of at most JSON_LINE_BUFFER_BYTES: an event of a 128 KiB batch of
+// in pieces of at most JSON_LINE_BUFFER_BYTES: an event of a 256 KiB batch of
 // ASCII output is escaped straight into the buffer (four bytes at a time), with no
 // string made of the batch, no JSON.stringify of it and no buffer made of
 // that string (together about half the agent's recording cost in a bulk
