@@ -42,10 +42,7 @@ export interface OutputPumpOptions {
   readonly now?: () => number;
 }
 
-/**
- * The parts as one Buffer: a view when they lie side by side in one block
- * (consecutive pty reads, pty-reader.ts), else a copy.
- */
+/** The parts as one Buffer: a view when they lie side by side in one block, else a copy. */
 function joined(parts: readonly Buffer[], size: number): Buffer {
   const first = parts[0]!;
   let end = first.byteOffset + first.length;
@@ -79,7 +76,15 @@ export class OutputPump {
 
   push(chunk: Buffer): void {
     if (this.failed || chunk.length === 0) return;
-    this.queue.push(chunk);
+    // Consecutive pty reads lie side by side (pty-reader.ts): held as one view.
+    const last = this.queue.length > 0 ? this.queue[this.queue.length - 1]! : undefined;
+    if (last?.buffer === chunk.buffer && last.byteOffset + last.length === chunk.byteOffset)
+      this.queue[this.queue.length - 1] = Buffer.from(
+        last.buffer,
+        last.byteOffset,
+        last.length + chunk.length,
+      );
+    else this.queue.push(chunk);
     this.queued += chunk.length;
     this.highWaterBytes = Math.max(this.highWaterBytes, this.queued + this.inFlight);
     if (this.inFlight > 0 && this.queued >= OUTPUT_BATCH_BYTES && !this.paused) {

@@ -156,6 +156,27 @@ describe('OutputPump', () => {
     await pump.drained();
     expect(sent).toEqual([OUTPUT_BATCH_BYTES, OUTPUT_BATCH_BYTES, 10]);
   });
+
+  it('sends reads that lie side by side in one block as a view of it, others as a copy', async () => {
+    const sent: Buffer[] = [];
+    const pump = recordingPump((c) => sent.push(c));
+    const block = Buffer.alloc(3 * OUTPUT_ECHO_BYTES, 'x');
+    const other = Buffer.alloc(10, 'y');
+    // Bulk from the start (a full batch before it), so the reads of one turn make one batch.
+    pump.push(Buffer.alloc(OUTPUT_BATCH_BYTES));
+    await pump.drained();
+    for (let at = 0; at < block.length; at += OUTPUT_ECHO_BYTES)
+      pump.push(block.subarray(at, at + OUTPUT_ECHO_BYTES));
+    await pump.drained();
+    pump.push(block.subarray(0, 5));
+    pump.push(other);
+    await pump.drained();
+    expect(sent.map((b) => b.length)).toEqual([OUTPUT_BATCH_BYTES, block.length, 15]);
+    expect(sent[1]!.buffer).toBe(block.buffer);
+    expect(sent[1]!.byteOffset).toBe(block.byteOffset);
+    expect(sent[2]!.buffer).not.toBe(block.buffer);
+    expect(sent[2]!.toString()).toBe('xxxxxyyyyyyyyyy');
+  });
 });
 
 describe('StatusMarkerFilter', () => {
