@@ -7,8 +7,12 @@
 import { z } from 'zod';
 import { MAX_PLAINTEXT_BYTES } from './limits';
 
-/** Bytes of file content in one stream frame (reads and uploads). */
-export const FILE_CHUNK_BYTES = MAX_PLAINTEXT_BYTES - 4;
+/**
+ * Bytes of file content in one stream frame (reads and uploads): a full
+ * stream chunk (the frame's kind byte and stream id come on top). A power of
+ * two, so the receivers' writes start and end on page boundaries.
+ */
+export const FILE_CHUNK_BYTES = MAX_PLAINTEXT_BYTES;
 /** Longest path accepted, in UTF-16 code units (Linux PATH_MAX is 4096 bytes). */
 export const MAX_PATH_CHARS = 4096;
 /** Longest single path component, in UTF-8 bytes (NAME_MAX). */
