@@ -55,7 +55,7 @@ const WARMUP = 50;
 /** Keystrokes before an (untimed) Enter: canonical mode buffers the line. */
 const LINE_LENGTH = 200;
 const FILE_BYTES = 64 * 1024 * 1024;
-const CAT_ROUNDS = 3;
+const CAT_ROUNDS = 5;
 const RECORD = process.env['ASSENT_BENCH_TERMINAL_RECORD'] !== '0';
 /** `echo` or `cat` to measure only one part (e.g. for a CPU profile of one); both by default. */
 const ONLY = process.env['ASSENT_BENCH_TERMINAL_ONLY'];
