@@ -2,6 +2,10 @@
 // from its output and reports the statuses, across chunk boundaries.
 import { STATUS_MARKER_PREFIX, STATUS_MARKER_SUFFIX } from './shell-environment';
 
+/** The byte every marker starts with. */
+const ESC = 0x1b;
+const NONE: readonly number[] = Object.freeze([]);
+
 /** A marker longer than this is not ours: its bytes pass through as output. */
 const MAX_MARKER_CHARS = STATUS_MARKER_PREFIX.length + 16;
 
@@ -16,6 +20,9 @@ export class StatusMarkerFilter {
   private carry = '';
 
   feed(chunk: Buffer): FilteredOutput {
+    // Output without an escape character (most bulk output) holds no marker
+    // nor the start of one: passed on as it is, without a copy.
+    if (this.carry === '' && chunk.indexOf(ESC) < 0) return { output: chunk, statuses: NONE };
     // latin1 maps bytes 1:1 to code units, so slicing never splits a byte.
     let s = this.carry + chunk.toString('latin1');
     this.carry = '';

@@ -180,6 +180,21 @@ describe('OutputPump', () => {
 });
 
 describe('StatusMarkerFilter', () => {
+  it('passes output without an escape character on as it is, without a copy', () => {
+    const filter = new StatusMarkerFilter();
+    const plain = Buffer.from('plain output\r\n');
+    expect(filter.feed(plain).output).toBe(plain);
+    // While the start of a marker is held, the next chunk goes through the full filter.
+    expect(filter.feed(Buffer.from(STATUS_MARKER_PREFIX.slice(0, 5), 'latin1')).output.length).toBe(
+      0,
+    );
+    const rest = filter.feed(
+      Buffer.from(`${STATUS_MARKER_PREFIX.slice(5)}3${STATUS_MARKER_SUFFIX}ok`, 'latin1'),
+    );
+    expect(rest.statuses).toEqual([3]);
+    expect(rest.output.toString()).toBe('ok');
+  });
+
   it('strips markers split across chunks and reports their statuses', () => {
     const filter = new StatusMarkerFilter();
     const marker = (code: number) => `${STATUS_MARKER_PREFIX}${code}${STATUS_MARKER_SUFFIX}`;
