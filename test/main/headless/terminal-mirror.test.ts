@@ -73,7 +73,8 @@ describe('mirrorTerminals', () => {
     m.terminals.emit('output', 't1', Buffer.from('ond\r\nthird\r\n'));
     await new Promise((r) => setImmediate(r));
     expect(m.shown()).toBe('[terminal t1] first\n');
-    await new Promise((r) => setTimeout(r, 40));
+    const until = Date.now() + 5000;
+    while (m.writes() < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     expect(m.shown()).toBe('[terminal t1] first\n[terminal t1] second\n[terminal t1] third\n');
     expect(m.writes()).toBe(2);
   });
