@@ -5,6 +5,7 @@ import type { IPty } from 'node-pty';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PtyInput } from '../../../main/terminal/pty-input';
 import { PtyTerminal } from '../../../main/terminal/pty-terminal';
+import { waitFor } from './support/terminal-fixture';
 
 /** A node-pty stand-in with a master descriptor; what it was handed through `write`. */
 function fakePty(fd: number | undefined): IPty & { viaNodePty: string[] } {
@@ -16,14 +17,6 @@ function fakePty(fd: number | undefined): IPty & { viaNodePty: string[] } {
 
 function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(code), { code });
-}
-
-async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('PtyInput', () => {

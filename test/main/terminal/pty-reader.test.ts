@@ -1,6 +1,7 @@
 import { spawn, type IPty } from 'node-pty';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readPty } from '../../../main/terminal/pty-reader';
+import { waitFor } from './support/terminal-fixture';
 
 const BYTES = 600_000;
 let pty: IPty | undefined;
@@ -25,14 +26,6 @@ function printer(): IPty {
     encoding: null,
   });
   return pty;
-}
-
-async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('readPty', () => {

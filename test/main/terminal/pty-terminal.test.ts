@@ -10,6 +10,7 @@ import {
   type PtyTerminalOptions,
   type TerminalEnd,
 } from '../../../main/terminal/pty-terminal';
+import { waitFor } from './support/terminal-fixture';
 
 let dir: string;
 beforeEach(() => {
@@ -148,14 +149,6 @@ describe('PtyTerminal recording', () => {
     expect(existsSync(join(dir, 'typed'))).toBe(false);
   });
 });
-
-async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('PtyTerminal pass-through', () => {
   it('passes resize and the exit status of an interactive shell through', async () => {
