@@ -61,6 +61,8 @@ function fallbackReader(pty: IPty, onData: (bytes: Buffer) => void): PtyReader {
 }
 
 function directReader(pty: IPty, onData: (bytes: Buffer) => void): PtyReader | null {
+  // On Windows node-pty waits for the conpty pipe's first `data` event before it is ready.
+  if (process.platform === 'win32') return null;
   const socket = (pty as unknown as { _socket?: unknown })._socket;
   if (typeof socket !== 'object' || socket === null) return null;
   const handle = (socket as { _handle?: Partial<StreamHandle> | null })._handle;
