@@ -7,6 +7,7 @@
 // is bundled once per process by esbuild and run as an eval'd script; in the
 // electron-vite build it is `fix-worker.js` next to the bundle
 // (electron.vite.config.ts).
+import type * as EsbuildApi from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { AssentError } from '../../protocol/errors';
@@ -29,8 +30,11 @@ const WORKER_NAME = 'fix-worker';
  */
 let sourceBundle: Promise<string> | undefined;
 
+/** Only ever loaded when running from source: the electron-vite build must not bundle esbuild in. */
+const ESBUILD = 'esbuild';
+
 async function bundleFromSource(entry: string): Promise<string> {
-  const { build } = await import('esbuild');
+  const { build } = (await import(/* @vite-ignore */ ESBUILD)) as typeof EsbuildApi;
   const result = await build({
     entryPoints: [entry],
     bundle: true,
