@@ -1,13 +1,17 @@
 // Strips the supervised shell's exit-status markers (shell-environment.ts)
-// from its output and reports the statuses, across chunk boundaries.
+// from its output and reports the statuses, across chunk boundaries. Works
+// on the bytes: output with no marker in it is passed on as a view of the
+// chunk, without a copy.
 import { STATUS_MARKER_PREFIX, STATUS_MARKER_SUFFIX } from './shell-environment';
 
+const PREFIX = Buffer.from(STATUS_MARKER_PREFIX, 'latin1');
+const SUFFIX = STATUS_MARKER_SUFFIX.charCodeAt(0);
 /** The byte every marker starts with. */
-const ESC = 0x1b;
-const NONE: readonly number[] = Object.freeze([]);
-
+const ESC = PREFIX[0]!;
 /** A marker longer than this is not ours: its bytes pass through as output. */
-const MAX_MARKER_CHARS = STATUS_MARKER_PREFIX.length + 16;
+const MAX_MARKER_BYTES = PREFIX.length + 16;
+const NONE: readonly number[] = Object.freeze([]);
+const EMPTY = Buffer.alloc(0);
 
 /** Output with markers removed, and the exit statuses they carried, in order. */
 export interface FilteredOutput {
@@ -17,54 +21,57 @@ export interface FilteredOutput {
 
 /** Stateful filter over one pty's output bytes. */
 export class StatusMarkerFilter {
-  private carry = '';
+  /** The start of a marker, held until the next chunk tells whether it is one. */
+  private carry: Buffer = EMPTY;
 
   feed(chunk: Buffer): FilteredOutput {
     // Output without an escape character (most bulk output) holds no marker
-    // nor the start of one: passed on as it is, without a copy.
-    if (this.carry === '' && chunk.indexOf(ESC) < 0) return { output: chunk, statuses: NONE };
-    // latin1 maps bytes 1:1 to code units, so slicing never splits a byte.
-    let s = this.carry + chunk.toString('latin1');
-    this.carry = '';
-    let out = '';
+    // nor the start of one.
+    if (this.carry.length === 0 && chunk.indexOf(ESC) < 0) return { output: chunk, statuses: NONE };
+    const data = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+    this.carry = EMPTY;
+    const parts: Buffer[] = [];
     const statuses: number[] = [];
-    for (;;) {
-      const i = s.indexOf(STATUS_MARKER_PREFIX);
+    for (let at = 0; ;) {
+      const i = data.indexOf(PREFIX, at);
       if (i < 0) {
-        const keep = partialPrefixLength(s);
-        out += s.slice(0, s.length - keep);
-        this.carry = s.slice(s.length - keep);
+        const keep = partialPrefixLength(data, at);
+        parts.push(data.subarray(at, data.length - keep));
+        this.carry = Buffer.from(data.subarray(data.length - keep));
         break;
       }
-      out += s.slice(0, i);
-      const j = s.indexOf(STATUS_MARKER_SUFFIX, i + STATUS_MARKER_PREFIX.length);
+      parts.push(data.subarray(at, i));
+      const j = data.indexOf(SUFFIX, i + PREFIX.length);
       if (j < 0) {
-        if (s.length - i <= MAX_MARKER_CHARS) {
-          this.carry = s.slice(i);
+        if (data.length - i <= MAX_MARKER_BYTES) {
+          this.carry = Buffer.from(data.subarray(i));
           break;
         }
-        out += s[i];
-        s = s.slice(i + 1);
+        parts.push(data.subarray(i, i + 1));
+        at = i + 1;
         continue;
       }
-      const code = s.slice(i + STATUS_MARKER_PREFIX.length, j);
+      const code = data.toString('latin1', i + PREFIX.length, j);
       if (/^\d{1,3}$/.test(code)) statuses.push(Number(code));
-      else out += s.slice(i, j + 1);
-      s = s.slice(j + 1);
+      else parts.push(data.subarray(i, j + 1));
+      at = j + 1;
     }
-    return { output: Buffer.from(out, 'latin1'), statuses };
+    const output = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return { output, statuses: statuses.length > 0 ? statuses : NONE };
   }
 
   /** Whatever is held back (at the end of the terminal). */
   flush(): Buffer {
-    const rest = Buffer.from(this.carry, 'latin1');
-    this.carry = '';
+    const rest = this.carry;
+    this.carry = EMPTY;
     return rest;
   }
 }
 
-function partialPrefixLength(s: string): number {
-  for (let k = Math.min(s.length, STATUS_MARKER_PREFIX.length - 1); k > 0; k--)
-    if (STATUS_MARKER_PREFIX.startsWith(s.slice(s.length - k))) return k;
+/** How many bytes at the end of `data` (from `from` on) could start a marker. */
+function partialPrefixLength(data: Buffer, from: number): number {
+  const start = Math.max(from, data.length - (PREFIX.length - 1));
+  for (let at = data.indexOf(ESC, start); at >= 0; at = data.indexOf(ESC, at + 1))
+    if (data.compare(PREFIX, 0, data.length - at, at) === 0) return data.length - at;
   return 0;
 }

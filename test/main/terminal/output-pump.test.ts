@@ -210,4 +210,20 @@ describe('StatusMarkerFilter', () => {
     expect(statuses).toEqual([0, 127]);
     expect(output).toBe('out1\r\n$ moreend\u001b]0;title\u0007');
   });
+
+  it('passes coloured output on as a view of its chunk, and what only looks like a marker as output', () => {
+    const filter = new StatusMarkerFilter();
+    const coloured = Buffer.from('\u001b[01;34mdir\u001b[0m  file\r\n');
+    const passed = filter.feed(coloured).output;
+    expect(passed.buffer).toBe(coloured.buffer);
+    expect(passed.equals(coloured)).toBe(true);
+    // Not a status (not 1-3 digits), and a prefix whose end never comes within the limit.
+    const fake = `${STATUS_MARKER_PREFIX}rm -rf${STATUS_MARKER_SUFFIX}`;
+    const unterminated = `${STATUS_MARKER_PREFIX}${'9'.repeat(40)}`;
+    const r = filter.feed(Buffer.from(`${fake}a${unterminated}b`, 'latin1'));
+    expect(r.statuses).toEqual([]);
+    expect(r.output.toString('latin1') + filter.flush().toString('latin1')).toBe(
+      `${fake}a${unterminated}b`,
+    );
+  });
 });
