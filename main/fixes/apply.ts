@@ -20,6 +20,7 @@ import { fixTrust, type FixProgress, type FixStepHook, type FixTrustBase } from 
 import { clearJournal, restoreOld, writeJournal } from './journal';
 import { recoverUnlocked } from './recover';
 import { runFileOps } from './file-ops';
+import { precreateControl } from './fix-worker-protocol';
 import {
   fixesDir,
   loadRegistry,
@@ -95,17 +96,33 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
   let record: InstalledFix | undefined;
   const stagedDir = join(workDir, 'staged');
   const flush = new EarlyFlush(stagedDir);
+  // The hash job creates the staged files ahead while the payload worker fills them (creating a
+  // file costs more than writing it); if the inspection fails, the payload worker stops.
+  const toStage = manifest.files.flatMap((entry, i) =>
+    entry.op === 'remove' ? [] : [join(stagedDir, String(i))],
+  );
+  const precreated = precreateControl(toStage.length);
+  const inspectionFailed = new AbortController();
   try {
     const [verified, hashedTarget] = await settleBoth(
       verifyFixPackage(options.packagePath, trust, {
         stageDir: stagedDir,
-        signal,
+        precreated,
+        signal: signal
+          ? AbortSignal.any([signal, inspectionFailed.signal])
+          : inspectionFailed.signal,
         progress: (done, total) => {
           flush.staged(done);
           options.progress?.(done, total, 'staging');
         },
       }),
-      inspectTarget(manifest, { inspected }),
+      inspectTarget(manifest, {
+        inspected,
+        precreate: { paths: toStage, control: precreated },
+      }).catch((err: unknown) => {
+        inspectionFailed.abort(err);
+        throw err;
+      }),
     ).finally(() => flush.settle());
     if (
       options.expectedTargetDigest !== undefined &&

@@ -18,6 +18,32 @@ export const CONTROL_ABORT = 0;
 export const CONTROL_CHUNKS_IN_FLIGHT = 1;
 export const CONTROL_SLOTS = 2;
 
+/**
+ * Slots of the shared array through which one worker creates the staged
+ * files ahead (empty, in the order of the payload entries) while the payload
+ * worker fills them: creating a file costs more than writing it, and the two
+ * then overlap.
+ */
+export const PRECREATE_COUNT = 0;
+/** 0, or why creating stopped: PRECREATE_DISK_FULL or PRECREATE_IO_FAILED. */
+export const PRECREATE_FAILED = 1;
+/** Set by the main thread when staging failed or was aborted: create no more. */
+export const PRECREATE_STOP = 2;
+export const PRECREATE_SLOTS = 3;
+/**
+ * Then one claim per file (0 free, 1 the creating worker's, 2 the payload
+ * worker's): whoever claims a file first creates it, so the payload worker
+ * never waits for a job that has not started (its worker may be busy).
+ */
+export const PRECREATE_CLAIMS = PRECREATE_SLOTS;
+
+/** The shared array for pre-creating `files` staged files. */
+export function precreateControl(files: number): SharedArrayBuffer {
+  return new SharedArrayBuffer((PRECREATE_SLOTS + files) * 4);
+}
+export const PRECREATE_DISK_FULL = 1;
+export const PRECREATE_IO_FAILED = 2;
+
 /** Reads, checks and optionally stages the payload of a package whose header the main thread checks. */
 export interface PayloadJob {
   readonly kind: 'payload';
@@ -26,6 +52,8 @@ export interface PayloadJob {
   /** Keep new contents of files up to `fileBytes` each, `totalBytes` in all (preview diffs). */
   readonly keep: { readonly fileBytes: number; readonly totalBytes: number } | undefined;
   readonly control: SharedArrayBuffer;
+  /** Staged files are created ahead by a hash job (PRECREATE_* slots); else each is created here. */
+  readonly precreated: SharedArrayBuffer | undefined;
 }
 
 /** Hashes files (sha256 hex), in order. */
@@ -36,6 +64,9 @@ export interface HashJob {
   /** Stop after the first file that cannot be hashed. */
   readonly stopAtError: boolean;
   readonly control: SharedArrayBuffer;
+  /** Before hashing: create these empty staged files, in order, counting them in `control` (PRECREATE_* slots). */
+  readonly precreate:
+    { readonly paths: readonly string[]; readonly control: SharedArrayBuffer } | undefined;
 }
 
 /** One file's hash, or why it could not be hashed (its errno code in `error.code`). */

@@ -5,8 +5,18 @@
 // reused buffer.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, openSync, readSync } from 'node:fs';
+
+/** Flags of a staged file: created here, never through a link, private until its mode is set. */
+export const STAGED_CREATE_FLAGS =
+  constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 import {
   CONTROL_ABORT,
+  PRECREATE_CLAIMS,
+  PRECREATE_COUNT,
+  PRECREATE_DISK_FULL,
+  PRECREATE_FAILED,
+  PRECREATE_IO_FAILED,
+  PRECREATE_STOP,
   serializeError,
   type HashDone,
   type HashJob,
@@ -42,8 +52,38 @@ function hashFileSync(path: string, expectedSize: number | undefined): string {
   }
 }
 
+/**
+ * Creates the empty staged files in order, each it claims first, publishing
+ * how many are done; stops at the first failure (recorded for the payload
+ * worker) or when told to.
+ */
+function precreate(paths: readonly string[], shared: SharedArrayBuffer): void {
+  const control = new Int32Array(shared);
+  for (const [i, path] of paths.entries()) {
+    if (Atomics.load(control, PRECREATE_STOP) !== 0) break;
+    if (Atomics.compareExchange(control, PRECREATE_CLAIMS + i, 0, 1) !== 0) {
+      // The payload worker got there first and creates this one itself.
+      Atomics.store(control, PRECREATE_COUNT, i + 1);
+      continue;
+    }
+    try {
+      closeSync(openSync(path, STAGED_CREATE_FLAGS, 0o600));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOSPC' || code === 'EDQUOT' ? PRECREATE_DISK_FULL : PRECREATE_IO_FAILED;
+      Atomics.store(control, PRECREATE_FAILED, why);
+      Atomics.notify(control, PRECREATE_COUNT);
+      return;
+    }
+    Atomics.store(control, PRECREATE_COUNT, i + 1);
+    Atomics.notify(control, PRECREATE_COUNT);
+  }
+}
+
 /** Hashes every file of the job in order; with `stopAtError`, none after the first that fails. */
 export function runHashJob(job: HashJob): HashDone {
+  if (job.precreate) precreate(job.precreate.paths, job.precreate.control);
   const control = new Int32Array(job.control);
   const outcomes: HashOutcome[] = [];
   for (const file of job.files) {

@@ -9,14 +9,19 @@
 // and hashes the package from the same shared chunks the parser reads.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fchmodSync, openSync, readSync, writeSync } from 'node:fs';
+import { AssentError } from '../../protocol/errors';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
-import { AssentError } from '../../protocol/errors';
 import { fileSystemError } from '../../platform/atomic-file';
+import { STAGED_CREATE_FLAGS } from './hash-job';
 import {
   CONTROL_ABORT,
   CONTROL_CHUNKS_IN_FLIGHT,
+  PRECREATE_CLAIMS,
+  PRECREATE_COUNT,
+  PRECREATE_DISK_FULL,
+  PRECREATE_FAILED,
   type PayloadDone,
   type PayloadEntry,
   type PayloadJob,
@@ -77,24 +82,53 @@ function writeAll(fd: number, chunk: Buffer): void {
   while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
 }
 
-/** Stages one file at `path`: created exclusively (never through a link), mode set once its bytes are all checked. */
-async function stageFile(
+/**
+ * Opens the staged file for entry number `position`, created exclusively
+ * and never through a link: here, or by the worker creating them ahead when
+ * it claimed this one first (then it is opened once it exists, without
+ * following a link; the work directory is the agent's own, 0700).
+ */
+function openStaged(
   path: string,
+  position: number,
+  precreated: Int32Array | undefined,
+  aborted: () => boolean,
+): number {
+  if (!precreated || Atomics.compareExchange(precreated, PRECREATE_CLAIMS + position, 0, 2) === 0)
+    return openSync(path, STAGED_CREATE_FLAGS, 0o600);
+  for (;;) {
+    const done = Atomics.load(precreated, PRECREATE_COUNT);
+    if (done > position) break;
+    // It claims in order: a failure recorded while this one is not done is this one's.
+    const failed = Atomics.load(precreated, PRECREATE_FAILED);
+    if (failed !== 0)
+      throw fileSystemError(
+        Object.assign(new Error('creating a staged file failed'), {
+          code: failed === PRECREATE_DISK_FULL ? 'ENOSPC' : 'EIO',
+        }),
+        'staging a fix file',
+      );
+    if (aborted()) throw new JobAborted('aborted');
+    Atomics.wait(precreated, PRECREATE_COUNT, done, 100);
+  }
+  return openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW);
+}
+
+/** Stages one file at `path`; its mode is set once its bytes are all checked. */
+async function stageFile(
+  open: () => number,
   entry: PayloadEntry,
   chunks: AsyncIterable<Buffer>,
   keep: Buffer[] | undefined,
 ): Promise<void> {
   let fd: number | undefined;
   try {
-    fd = openSync(
-      path,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
-    );
+    fd = open();
     const out = fd;
     await consume(chunks, entry, (chunk) => writeAll(out, chunk), keep);
     fchmodSync(fd, entry.mode);
   } catch (err) {
+    if (err instanceof JobAborted) throw err;
     throw fileSystemError(err, 'staging a fix file');
   } finally {
     if (fd !== undefined) closeSync(fd);
@@ -128,7 +162,9 @@ function nextMessage(port: MessagePort): Promise<PayloadToWorker> {
 export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise<PayloadDone> {
   const control = new Int32Array(job.control);
   const aborted = () => Atomics.load(control, CONTROL_ABORT) !== 0;
-  const byPath = new Map<string, PayloadEntry>();
+  const precreated = job.precreated ? new Int32Array(job.precreated) : undefined;
+  /** Each payload entry and its position among them (the order staged files are created in ahead). */
+  const byPath = new Map<string, { entry: PayloadEntry; position: number }>();
   const seen = new Set<string>();
   const staged: Array<[number, string]> = [];
   const kept: Array<[string, Uint8Array]> = [];
@@ -144,25 +180,26 @@ export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise
         port.postMessage({ t: 'header', manifest, signature: signature ?? null });
         const reply = await nextMessage(port);
         if (reply.t === 'stop') throw new JobAborted('header refused');
-        for (const entry of reply.entries) {
-          byPath.set(entry.path, entry);
+        for (const [position, entry] of reply.entries.entries()) {
+          byPath.set(entry.path, { entry, position });
           total += entry.size;
         }
       },
       async payload(path, size, chunks) {
         if (aborted()) throw new JobAborted('aborted');
-        const entry = byPath.get(path);
+        const listed = byPath.get(path);
         if (seen.has(path))
           throw new AssentError(
             'FIX_PATH_UNSAFE',
             `The archive holds ${JSON.stringify(path)} twice.`,
             { details: { path, why: 'duplicate' } },
           );
-        if (!entry)
+        if (!listed)
           throw new AssentError(
             'FIX_HASH_MISMATCH',
             `The payload holds ${JSON.stringify(path)}, which the signed manifest does not list for adding or replacing.`,
           );
+        const { entry, position } = listed;
         if (size !== entry.size)
           throw new AssentError(
             'FIX_HASH_MISMATCH',
@@ -175,7 +212,12 @@ export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise
             : undefined;
         if (job.stageDir !== undefined) {
           const target = join(job.stageDir, String(entry.index));
-          await stageFile(target, entry, chunks, keep);
+          await stageFile(
+            () => openStaged(target, position, precreated, aborted),
+            entry,
+            chunks,
+            keep,
+          );
           staged.push([entry.index, target]);
         } else {
           await consume(chunks, entry, undefined, keep);

@@ -44,6 +44,12 @@ function conflict(message: string, path?: string): AssentError {
   );
 }
 
+/** Staged files to create ahead, empty, and the array that counts them (fix-worker-protocol.ts PRECREATE_*). */
+export interface Precreate {
+  readonly paths: readonly string[];
+  readonly control: SharedArrayBuffer;
+}
+
 /**
  * sha256 of each file, hashed in order by the fix worker (hash-job.ts), or
  * the error each gave (its errno code kept: ENOENT, ELOOP, ...). The last
@@ -52,9 +58,14 @@ function conflict(message: string, path?: string): AssentError {
  */
 export async function hashFiles(
   files: ReadonlyArray<{ readonly path: string; readonly size?: number | undefined }>,
-  options: { readonly stopAtError?: boolean; readonly signal?: AbortSignal | undefined } = {},
+  options: {
+    readonly stopAtError?: boolean;
+    readonly signal?: AbortSignal | undefined;
+    /** First create these empty staged files (verify.ts `precreated`). */
+    readonly precreate?: Precreate | undefined;
+  } = {},
 ): Promise<Array<{ sha256: string } | { error: Error }>> {
-  if (files.length === 0) return [];
+  if (files.length === 0 && !options.precreate) return [];
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
   const abort = () => Atomics.store(control, CONTROL_ABORT, 1);
   options.signal?.throwIfAborted();
@@ -66,6 +77,7 @@ export async function hashFiles(
         files: files.map((f) => ({ path: f.path, size: f.size })),
         stopAtError: options.stopAtError ?? false,
         control: control.buffer as SharedArrayBuffer,
+        precreate: options.precreate,
       },
       () => undefined,
     );
@@ -132,6 +144,8 @@ export async function inspectTarget(
      * file. Directories on the way and files to add are checked again.
      */
     inspected?: TargetState;
+    /** Before hashing, create these staged files for the payload worker (apply). */
+    precreate?: Precreate;
   } = {},
 ): Promise<TargetState> {
   const root = manifest.targetRoot;
@@ -215,18 +229,21 @@ export async function inspectTarget(
     });
   }
   if (options.hash === false) return { files, createDirs };
-  return { files: await hashExisting(files), createDirs };
+  return { files: await hashExisting(files, options.precreate), createDirs };
 }
 
 /** Errors of opening or reading a file that is no longer the regular file inspected. */
 const NOT_A_REGULAR_FILE = new Set(['ENOENT', 'ELOOP', 'EISDIR', 'ENXIO', 'EAGAIN', 'ENOTDIR']);
 
 /** The files with the hash of each that exists; FIX_TARGET_CONFLICT when one is no longer a regular file. */
-async function hashExisting(files: readonly TargetFileState[]): Promise<TargetFileState[]> {
+async function hashExisting(
+  files: readonly TargetFileState[],
+  precreate: Precreate | undefined,
+): Promise<TargetFileState[]> {
   const existing = files.filter((f) => f.exists);
   const outcomes = await hashFiles(
     existing.map((f) => ({ path: f.absolute, size: f.size })),
-    { stopAtError: true },
+    { stopAtError: true, precreate },
   );
   const hashes = new Map<TargetFileState, string>();
   for (const [i, outcome] of outcomes.entries()) {

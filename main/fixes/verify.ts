@@ -13,6 +13,7 @@ import {
   CONTROL_ABORT,
   CONTROL_CHUNKS_IN_FLIGHT,
   CONTROL_SLOTS,
+  PRECREATE_STOP,
   type PayloadDone,
   type PayloadEntry,
   type PayloadFromWorker,
@@ -46,6 +47,12 @@ export interface VerifyOptions {
   /** Write each payload file to `<stageDir>/<index>` while verifying (not fsynced: the caller makes them durable at once). */
   readonly stageDir?: string;
   readonly keepSmallFiles?: boolean;
+  /**
+   * With `stageDir`: the staged files are created ahead, empty, by a hash
+   * job given the same array (PRECREATE_* slots; target-state.ts
+   * `precreate`); when this verification fails, that job is told to stop.
+   */
+  readonly precreated?: SharedArrayBuffer;
   readonly signal?: AbortSignal;
   /** Called after each payload file with bytes so far and the total. */
   readonly progress?: (done: number, total: number) => void;
@@ -104,6 +111,7 @@ export async function verifyFixPackage(
           ? { fileBytes: MAX_FIX_DIFF_SOURCE_BYTES, totalBytes: MAX_KEPT_TEXT_BYTES }
           : undefined,
         control: control.buffer as SharedArrayBuffer,
+        precreated: options.stageDir !== undefined ? options.precreated : undefined,
       },
       (raw, reply) => {
         const message = raw as PayloadFromWorker;
@@ -140,6 +148,7 @@ export async function verifyFixPackage(
       },
     );
   } catch (err) {
+    if (options.precreated) Atomics.store(new Int32Array(options.precreated), PRECREATE_STOP, 1);
     signal?.throwIfAborted();
     throw headerError ?? err;
   } finally {
