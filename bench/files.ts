@@ -298,7 +298,13 @@ async function measure(): Promise<void> {
       () => 'completed before the drop',
       (err: Error) => err.message,
     );
-    const partial = (await fsp.stat(local)).size;
+    const partialFile = await fsp.stat(local).catch(() => null);
+    if (!partialFile) {
+      // getFile moves a copy that fails its hash check aside (FILE_HASH_MISMATCH).
+      console.log(`  MISS resumed read: the dropped read ended with "${dropped}", no partial file`);
+      return;
+    }
+    const partial = partialFile.size;
     const resumeBy = Date.now() + RESUME_GRACE_MS;
     while (dropping.state !== 'active' && dropping.state !== 'ended' && Date.now() < resumeBy)
       await new Promise((r) => setTimeout(r, 20));
