@@ -1,0 +1,107 @@
+// The fix worker (worker_threads, real files): applies that outnumber the
+// pool's workers all finish (each needs a payload job and a hash job that
+// creates its staged files ahead), hashes report errno codes, file
+// operations stop at an abort, and a failing operation reports its code.
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyFix } from '../../../main/fixes/apply';
+import { runFileOps } from '../../../main/fixes/file-ops';
+import { rollbackFix } from '../../../main/fixes/rollback';
+import { hashFiles } from '../../../main/fixes/target-state';
+import { INITIAL_TARGET, makeWorld, sha, snapshot, type FixWorld } from './fix-world';
+
+const worlds: FixWorld[] = [];
+afterEach(() => {
+  for (const w of worlds.splice(0)) w.cleanup();
+});
+
+async function world(): Promise<FixWorld> {
+  const w = await makeWorld();
+  worlds.push(w);
+  return w;
+}
+
+describe('fix worker', () => {
+  it('finishes five applies at once in one process (more than its two workers), each correct', async () => {
+    const all = await Promise.all([1, 2, 3, 4, 5].map(() => world()));
+    const packages = await Promise.all(
+      all.map((w, i) =>
+        w.pack({
+          files: Object.fromEntries(
+            Array.from({ length: 40 }, (_, j) => [`many/f${j}.txt`, `world ${i} file ${j}\n`]),
+          ),
+          add: Array.from({ length: 40 }, (_, j) => `many/f${j}.txt`),
+        }),
+      ),
+    );
+    await Promise.all(
+      all.map((w, i) =>
+        applyFix({
+          dataDir: w.dataDir,
+          packagePath: packages[i]!,
+          trust: w.trust,
+          approvedBy: 't',
+        }),
+      ),
+    );
+    for (const [i, w] of all.entries()) {
+      const after = await snapshot(w.target);
+      expect(after['many/f39.txt']).toBe(sha(`world ${i} file 39\n`));
+      expect(Object.keys(after).filter((p) => p.startsWith('many/f'))).toHaveLength(40);
+      await rollbackFix({ dataDir: w.dataDir, id: 'FIX-1', by: 't' });
+      expect(Object.keys(await snapshot(w.target)).sort()).toEqual(
+        [...Object.keys(INITIAL_TARGET), 'bin', 'lib'].sort(),
+      );
+    }
+  });
+
+  it('hashes files in order and gives each failure its errno code', async () => {
+    const w = await world();
+    await fsp.symlink(join(w.target, 'app.conf'), join(w.target, 'link'));
+    const outcomes = await hashFiles([
+      { path: join(w.target, 'app.conf') },
+      { path: join(w.target, 'missing') },
+      { path: join(w.target, 'link') },
+      { path: join(w.target, 'README'), size: INITIAL_TARGET['README']!.length },
+    ]);
+    expect(outcomes[0]).toEqual({ sha256: sha(INITIAL_TARGET['app.conf']!) });
+    expect((outcomes[1] as { error: NodeJS.ErrnoException }).error.code).toBe('ENOENT');
+    expect((outcomes[2] as { error: NodeJS.ErrnoException }).error.code).toBe('ELOOP');
+    expect(outcomes[3]).toEqual({ sha256: sha(INITIAL_TARGET['README']!) });
+    const stopped = await hashFiles(
+      [{ path: join(w.target, 'missing') }, { path: join(w.target, 'app.conf') }],
+      { stopAtError: true },
+    );
+    expect(stopped).toHaveLength(1);
+  });
+
+  it('runs file operations in order, stops at an abort, and reports a failure with its code', async () => {
+    const w = await world();
+    const dir = join(w.root, 'ops');
+    await fsp.mkdir(dir);
+    for (const n of ['a', 'b', 'c']) await fsp.writeFile(join(dir, n), n);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const aborted = runFileOps(
+      ['a', 'b', 'c'].map((n) => ({ op: 'rename', from: join(dir, n), to: join(dir, `${n}2`) })),
+      {
+        signal: controller.signal,
+        each: (i) => {
+          seen.push(i);
+          if (i === 0) controller.abort(new Error('session ended'));
+        },
+      },
+    );
+    await expect(aborted).rejects.toThrow('session ended');
+    expect(seen).toEqual([0]);
+    expect((await fsp.readdir(dir)).sort()).toEqual(['a2', 'b', 'c']);
+    const failing = runFileOps([
+      { op: 'link', from: join(dir, 'b'), to: join(dir, 'b2') },
+      { op: 'link', from: join(dir, 'b'), to: join(dir, 'c') },
+      { op: 'rename', from: join(dir, 'c'), to: join(dir, 'c2') },
+    ]);
+    await expect(failing).rejects.toMatchObject({ code: 'EEXIST' });
+    expect((await fsp.readdir(dir)).sort()).toEqual(['a2', 'b', 'b2', 'c']);
+  });
+});
