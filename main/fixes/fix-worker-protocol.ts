@@ -1,6 +1,7 @@
 // What the agent's main thread and its fix worker (fix-worker.ts) say to each
 // other, and how an error crosses between them. Each job gets its own
 // MessagePort; the worker ends every job with exactly one `done` or `failed`.
+import type { MessagePort } from 'node:worker_threads';
 import { AssentError, isErrorCode } from '../../protocol/errors';
 
 /** One file the payload must hold (from the verified manifest), by its manifest index. */
@@ -167,4 +168,14 @@ export function deserializeError(error: SerializedError): Error {
   err.name = error.name;
   if (error.code !== undefined) err.code = error.code;
   return err;
+}
+
+/** Thrown in the worker when the job's abort flag is set or the main thread said `stop`. */
+export class JobAborted extends Error {
+  override readonly name = 'AbortError';
+}
+
+/** The next message on a job's port (the worker awaits the main thread's answer). */
+export function nextMessage<T>(port: MessagePort): Promise<T> {
+  return new Promise((resolve) => port.once('message', resolve));
 }

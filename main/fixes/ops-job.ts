@@ -8,18 +8,16 @@
 // at a named step there).
 import { linkSync, renameSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
-import { CONTROL_ABORT, type OpsDone, type OpsJob } from './fix-worker-protocol';
+import {
+  CONTROL_ABORT,
+  JobAborted,
+  nextMessage,
+  type OpsDone,
+  type OpsJob,
+} from './fix-worker-protocol';
 
 /** Files between two progress messages when steps are not reported one by one. */
 const PROGRESS_EVERY = 64;
-
-class JobAborted extends Error {
-  override readonly name = 'AbortError';
-}
-
-function nextMessage(port: MessagePort): Promise<unknown> {
-  return new Promise((resolve) => port.once('message', resolve));
-}
 
 /** Runs every operation of the job in order; the first failure stops the rest. */
 export async function runOpsJob(job: OpsJob, port: MessagePort): Promise<OpsDone> {

@@ -22,6 +22,8 @@ import {
   PRECREATE_COUNT,
   PRECREATE_DISK_FULL,
   PRECREATE_FAILED,
+  JobAborted,
+  nextMessage,
   type PayloadDone,
   type PayloadEntry,
   type PayloadJob,
@@ -37,10 +39,6 @@ export const MAX_CHUNKS_IN_FLIGHT = 16;
 
 /** Payload bytes between two progress messages (one per file cost more than the file's write). */
 const PROGRESS_BYTES = 1024 * 1024;
-
-class JobAborted extends Error {
-  override readonly name = 'AbortError';
-}
 
 /** A destination for one file's bytes, written as they arrive. */
 type Sink = (chunk: Buffer) => void;
@@ -154,10 +152,6 @@ function sharedChunks(file: string, aborted: () => boolean): Readable {
   return Readable.from(chunks());
 }
 
-function nextMessage(port: MessagePort): Promise<PayloadToWorker> {
-  return new Promise((resolve) => port.once('message', resolve));
-}
-
 /** Runs a payload job; every file it created is closed when it settles. */
 export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise<PayloadDone> {
   const control = new Int32Array(job.control);
@@ -178,7 +172,7 @@ export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise
     {
       async header(manifest, signature) {
         port.postMessage({ t: 'header', manifest, signature: signature ?? null });
-        const reply = await nextMessage(port);
+        const reply = await nextMessage<PayloadToWorker>(port);
         if (reply.t === 'stop') throw new JobAborted('header refused');
         for (const [position, entry] of reply.entries.entries()) {
           byPath.set(entry.path, { entry, position });
