@@ -11,24 +11,16 @@ import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AssentError } from '../../protocol/errors';
 import type { FixApplyResult } from '../../protocol/fixes';
-import { fileSystemError, syncDirectory } from '../../platform/atomic-file';
+import { fileSystemError } from '../../platform/atomic-file';
 import { requireCheck } from './checks';
-import { FIX_IO_CONCURRENCY, mapLimit } from './concurrency';
 import { EarlyFlush, makeDurable } from './durability';
 import { withFixLock } from './fix-lock';
 import { fixTrust, type FixProgress, type FixStepHook, type FixTrustBase } from './fix-types';
 import { clearJournal, restoreOld, writeJournal } from './journal';
 import { recoverUnlocked } from './recover';
-import { runFileOps } from './file-ops';
+import { swapIn } from './file-ops';
 import { precreateControl } from './fix-worker-protocol';
-import {
-  fixesDir,
-  loadRegistry,
-  saveRegistry,
-  withInstalled,
-  type FixFileRecord,
-  type InstalledFix,
-} from './registry';
+import { fixesDir, loadRegistry, saveRegistry, withInstalled, type InstalledFix } from './registry';
 import { TARGET_WORK_DIR_NAME, inspectTarget, targetDigest } from './target-state';
 import { verifyFixHeader, verifyFixPackage } from './verify';
 
@@ -260,57 +252,4 @@ async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
   if (x.status === 'rejected') throw x.reason;
   if (y.status === 'rejected') throw y.reason;
   return [x.value, y.value];
-}
-
-/**
- * Backs up (link or rename into the work dir) and swaps every file; one
- * rename per file, run in order by the fix worker (file-ops.ts); every
- * backup is durable before the first swap, and a crash anywhere is undone
- * by restoreOld from the journal.
- */
-async function swapIn(
-  record: InstalledFix,
-  signal: AbortSignal | undefined,
-  progress: FixProgress | undefined,
-  step: (name: string) => Promise<void>,
-  /** Report every file's backup and swap as a step (the caller has a step hook). */
-  stepEach: boolean,
-): Promise<void> {
-  for (const dir of record.createdDirs) {
-    await fsp.mkdir(dir, { mode: 0o755 });
-  }
-  await mapLimit(
-    [...new Set(record.createdDirs.map((dir) => dirname(dir)))],
-    FIX_IO_CONCURRENCY,
-    syncDirectory,
-  );
-  const total = record.files.length;
-  const target = (file: FixFileRecord) => join(record.targetRoot, file.path);
-  await runFileOps(
-    record.files.map((file) =>
-      file.op === 'replace'
-        ? { op: 'link', from: target(file), to: file.backup! }
-        : file.op === 'remove'
-          ? { op: 'rename', from: target(file), to: file.backup! }
-          : null,
-    ),
-    { signal, each: stepEach ? (i) => step(`backup-${i}`) : undefined },
-  );
-  signal?.throwIfAborted();
-  if (total > 0) await syncDirectory(join(record.workDir, 'backup'));
-  await step('backups-synced');
-  await runFileOps(
-    record.files.map((file) =>
-      file.staged !== null ? { op: 'rename', from: file.staged, to: target(file) } : null,
-    ),
-    {
-      signal,
-      each: stepEach ? (i) => step(`swap-${i}`) : undefined,
-      progress: (done) => progress?.(done, total, 'swapping'),
-    },
-  );
-  // An abort during the swap still undoes the whole swap.
-  signal?.throwIfAborted();
-  const touched = new Set(record.files.map((file) => dirname(join(record.targetRoot, file.path))));
-  await mapLimit([...touched], FIX_IO_CONCURRENCY, syncDirectory);
 }
