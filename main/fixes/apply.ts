@@ -18,7 +18,7 @@ import { withFixLock } from './fix-lock';
 import { fixTrust, type FixProgress, type FixStepHook, type FixTrustBase } from './fix-types';
 import { clearJournal, restoreOld, writeJournal } from './journal';
 import { recoverUnlocked } from './recover';
-import { swapIn } from './file-ops';
+import { swapIn } from './swap';
 import { precreateControl } from './fix-worker-protocol';
 import { fixesDir, loadRegistry, saveRegistry, withInstalled, type InstalledFix } from './registry';
 import { TARGET_WORK_DIR_NAME, inspectTarget, targetDigest } from './target-state';
@@ -178,7 +178,7 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
     });
     journaled = true;
     await step('journal-written');
-    await swapIn(record, signal, options.progress, step, options.onStep !== undefined);
+    await swapIn(record, signal, options.progress, step);
     await writeJournal(dataDir, { v: 1, op: 'apply', phase: 'swapped', fix: record });
     await step('swapped');
     await requireCheck('post', manifest.postCheck, manifest, signal);

@@ -78,27 +78,7 @@ export interface HashDone {
   readonly outcomes: readonly HashOutcome[];
 }
 
-/** Links or renames files one by one (null: nothing for that file, its step is still reported). */
-export interface OpsJob {
-  readonly kind: 'ops';
-  readonly ops: ReadonlyArray<{
-    readonly op: 'link' | 'rename';
-    readonly from: string;
-    readonly to: string;
-  } | null>;
-  /** Report every file and wait for `continue` (step hooks); else report every few files. */
-  readonly stepEach: boolean;
-  readonly control: SharedArrayBuffer;
-}
-
-/** Files done: the operation of `index` and all before it. */
-export type OpsFromWorker = { readonly t: 'step'; readonly index: number } | OpsDone | JobFailed;
-
-export interface OpsDone {
-  readonly t: 'done';
-}
-
-export type FixJob = PayloadJob | HashJob | OpsJob;
+export type FixJob = PayloadJob | HashJob;
 
 export type PayloadFromWorker =
   /** Bytes of the package as read, in order, in memory shared with the main thread. */

@@ -1,12 +1,10 @@
 // The fix worker (worker_threads, real files): applies that outnumber the
 // pool's workers all finish (each needs a payload job and a hash job that
-// creates its staged files ahead), hashes report errno codes, file
-// operations stop at an abort, and a failing operation reports its code.
+// creates its staged files ahead), and hashes report errno codes.
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyFix } from '../../../main/fixes/apply';
-import { runFileOps } from '../../../main/fixes/file-ops';
 import { rollbackFix } from '../../../main/fixes/rollback';
 import { hashFiles } from '../../../main/fixes/target-state';
 import { INITIAL_TARGET, makeWorld, sha, snapshot, type FixWorld } from './fix-world';
@@ -74,34 +72,5 @@ describe('fix worker', () => {
       { stopAtError: true },
     );
     expect(stopped).toHaveLength(1);
-  });
-
-  it('runs file operations in order, stops at an abort, and reports a failure with its code', async () => {
-    const w = await world();
-    const dir = join(w.root, 'ops');
-    await fsp.mkdir(dir);
-    for (const n of ['a', 'b', 'c']) await fsp.writeFile(join(dir, n), n);
-    const controller = new AbortController();
-    const seen: number[] = [];
-    const aborted = runFileOps(
-      ['a', 'b', 'c'].map((n) => ({ op: 'rename', from: join(dir, n), to: join(dir, `${n}2`) })),
-      {
-        signal: controller.signal,
-        each: (i) => {
-          seen.push(i);
-          if (i === 0) controller.abort(new Error('session ended'));
-        },
-      },
-    );
-    await expect(aborted).rejects.toThrow('session ended');
-    expect(seen).toEqual([0]);
-    expect((await fsp.readdir(dir)).sort()).toEqual(['a2', 'b', 'c']);
-    const failing = runFileOps([
-      { op: 'link', from: join(dir, 'b'), to: join(dir, 'b2') },
-      { op: 'link', from: join(dir, 'b'), to: join(dir, 'c') },
-      { op: 'rename', from: join(dir, 'c'), to: join(dir, 'c2') },
-    ]);
-    await expect(failing).rejects.toMatchObject({ code: 'EEXIST' });
-    expect((await fsp.readdir(dir)).sort()).toEqual(['a2', 'b', 'b2', 'c']);
   });
 });
