@@ -19,7 +19,6 @@ import {
 import type { MessageOf } from '../../protocol/wire/messages';
 import { requestAction, type RequestActionOptions } from '../actions/request-action';
 import type { EngineerLink } from '../engineer-link';
-import { DownloadWriter } from './download-writer';
 import { localChunks } from './local-chunks';
 
 /** Callbacks of one file request (pending prompt, progress, cancel). */
@@ -259,18 +258,22 @@ export async function getFile(
   const out = await fsp.open(localPath, offset > 0 ? 'r+' : 'w');
   const streamId = link.nextStreamId();
   let received = 0;
-  const writer = new DownloadWriter(out, offset);
+  let writes = Promise.resolve();
   // Each chunk is this listener's own (EngineerLink.onStream): written as it is, not copied.
   const stop = link.onStream(streamId, (chunk) => {
+    const at = offset + received;
     received += chunk.length;
     hash.update(chunk);
-    writer.write(chunk);
+    writes = writes.then(async () => {
+      for (let done = 0; done < chunk.length;)
+        done += (await out.write(chunk, done, chunk.length - done, at + done)).bytesWritten;
+    });
   });
   try {
     const result = FileReadResult.parse(
       await requestAction(link, 'file.read', { path: remotePath, offset, streamId }, options),
     );
-    await writer.finish();
+    await writes;
     await out.truncate(offset + received);
     await out.sync();
     if (received !== result.sent || hash.digest('hex') !== result.sha256) {
@@ -287,7 +290,7 @@ export async function getFile(
     return { ...result, resumedFrom: offset };
   } finally {
     stop();
-    await writer.finish().catch(() => undefined);
+    await writes.catch(() => undefined);
     await out.close().catch(() => undefined);
   }
 }

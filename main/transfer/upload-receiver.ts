@@ -8,11 +8,7 @@
 // arrived) or leave it out (the sender hashes while it sends; the request
 // that uses the upload must then name the hash the receiver computed).
 // Received chunks are written as they are: PeerLink.onStream hands each
-// listener a buffer of its own, so none is copied. Every FLUSH_BEHIND_BYTES
-// the written part is flushed (fdatasync) in the background while the
-// writes go on, so the fsync that makes the staged file durable later (here
-// or when it is moved into place) does not write the whole upload at once
-// while the engineer waits; a failed flush fails the upload.
+// listener a buffer of its own, so none is copied.
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -67,17 +63,12 @@ export interface UploadReceiverOptions {
   readonly maxStaged: number;
   /** fsync the file before reporting it received. */
   readonly syncWhenDone: boolean;
-  /** Bytes written between two background flushes (default FLUSH_BEHIND_BYTES). */
-  readonly flushBehindBytes?: number;
   readonly problems: UploadProblems;
   /** Sends the domain's "send the bytes now" message. */
   readonly sendReady: (upload: number) => void;
   /** Sends the domain's "received" message (failure null, with the received bytes' hash) or refusal. */
   readonly sendDone: (upload: number, failure: AssentError | null, sha256?: string) => void;
 }
-
-/** Bytes written between two background flushes of an upload being received. */
-export const FLUSH_BEHIND_BYTES = 64 * 1024 * 1024;
 
 interface Receiving extends Omit<ReceivedUpload, 'sha256'> {
   /** The announced hash, if any. */
@@ -86,10 +77,6 @@ interface Receiving extends Omit<ReceivedUpload, 'sha256'> {
   readonly hash: Hash;
   received: number;
   queue: Promise<void>;
-  /** Bytes written when the last background flush started, and that flush (its failure rejects). */
-  flushedTo: number;
-  flush: Promise<void>;
-  flushing: boolean;
   stop: () => void;
   failed: AssentError | null;
 }
@@ -149,9 +136,6 @@ export class UploadReceiver {
       hash: createHash('sha256'),
       received: 0,
       queue: Promise.resolve(),
-      flushedTo: 0,
-      flush: Promise.resolve(),
-      flushing: false,
       stop: () => undefined,
       failed: null,
     };
@@ -168,30 +152,13 @@ export class UploadReceiver {
       entry.failed = this.options.problems.overflow();
     } else {
       entry.hash.update(chunk);
-      const end = entry.received;
       entry.queue = entry.queue.then(async () => {
         let offset = 0;
         while (offset < chunk.length)
           offset += (await entry.handle.write(chunk, offset)).bytesWritten;
-        if (end - entry.flushedTo >= (this.options.flushBehindBytes ?? FLUSH_BEHIND_BYTES))
-          this.flushBehind(entry, end);
       });
     }
     if (entry.failed || entry.received === entry.size) void this.finish(entry);
-  }
-
-  /** Starts a background fdatasync of what is written, unless one still runs; finish() awaits it. */
-  private flushBehind(entry: Receiving, end: number): void {
-    if (entry.flushing) return;
-    entry.flushing = true;
-    entry.flushedTo = end;
-    // A failed flush stays failed: the next one does not run, and finish() throws it.
-    entry.flush = entry.flush
-      .then(() => entry.handle.datasync())
-      .finally(() => {
-        entry.flushing = false;
-      });
-    entry.flush.catch(() => undefined);
   }
 
   private async finish(entry: Receiving): Promise<void> {
@@ -200,7 +167,6 @@ export class UploadReceiver {
     let failure = entry.failed;
     try {
       await entry.queue;
-      await entry.flush;
       if (this.options.syncWhenDone) await entry.handle.sync();
     } catch (err) {
       const code: ErrorCode =
@@ -253,7 +219,6 @@ export class UploadReceiver {
       if (this.options.problems.stopped) entry.failed = this.options.problems.stopped();
       this.receiving.delete(entry.upload);
       await entry.queue.catch(() => undefined);
-      await entry.flush.catch(() => undefined);
       await entry.handle.close().catch(() => undefined);
       await fsp.rm(entry.file, { force: true });
     }

@@ -1,6 +1,6 @@
 // The staged-upload receiver (main/transfer) that file and fix uploads share:
-// an upload announced with or without its hash is received in order, flushed
-// behind the writes as it goes, and reported with the hash of what arrived;
+// an upload announced with or without its hash is received in order and
+// reported with the hash of what arrived;
 // an announced hash that does not match fails it and leaves nothing staged.
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -12,7 +12,7 @@ import { AssentError } from '../../../protocol/errors';
 import { UploadReceiver } from '../../../main/transfer/upload-receiver';
 import { MemoryLink } from '../../support/memory-link';
 
-// tmpfs when there is one: the flushes are exercised without waiting for a shared, busy disk.
+// tmpfs when there is one: the staging fsync does not wait for a shared, busy disk.
 const scratch = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -36,7 +36,6 @@ beforeEach(async () => {
     ttlMs: 60_000,
     maxStaged: 4,
     syncWhenDone: true,
-    flushBehindBytes: 400_000,
     problems: {
       inUse: problem,
       tooMany: problem,
@@ -45,7 +44,7 @@ beforeEach(async () => {
       mismatch: problem,
       stageFailed: 'not staged',
     },
-    // Ready: the engineer sends the bytes, in chunks that are not a divisor of the flush interval.
+    // Ready: the engineer sends the bytes, in chunks of an odd size.
     sendReady: (upload) => link.deliver(upload, sending.get(upload)!.bytes, 37_000),
     sendDone: (upload, failure, sha256) =>
       sending.get(upload)!.done({ upload, code: failure?.code ?? null, sha256 }),
@@ -66,7 +65,7 @@ function receive(upload: number, bytes: Buffer, announced?: string): Promise<Don
 }
 
 describe('UploadReceiver', () => {
-  it('receives an upload announced without its hash, flushing behind, and reports the hash of what arrived', async () => {
+  it('receives an upload announced without its hash and reports the hash of what arrived', async () => {
     const bytes = Buffer.alloc(1_000_000);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) & 0xff;
     const result = await receive(3, bytes);
