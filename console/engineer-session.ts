@@ -16,6 +16,7 @@ import { EncryptedLink, type LinkEnd } from '../platform/encrypted-link';
 import { reconnectWithBackoff } from '../platform/reconnect';
 import { RelayConnection } from '../platform/relay-connection';
 import { InitiatorHandshake } from '../platform/secure-channel';
+import { StreamChannels } from '../platform/stream-channels';
 import { keyFingerprint, type SigningKeyPair } from '../platform/signing';
 import type { EngineerLink } from './engineer-link';
 
@@ -68,6 +69,8 @@ export class EngineerSession extends EventEmitter<Events> {
   private accepted = false;
   private requestCounter = 0;
   private streamCounter = -1;
+  /** A stream that sent on a channel a resume replaced does not go on on the new one. */
+  private readonly streamChannels = new StreamChannels();
   private readonly messageListeners = new Map<string, Set<(message: ChannelMessage) => void>>();
   private readonly streamListeners = new Map<number, Set<(chunk: Buffer) => void>>();
   private readonly abort = new AbortController();
@@ -185,6 +188,7 @@ export class EngineerSession extends EventEmitter<Events> {
       },
       sendStream: async (streamId, chunk) => {
         if (!this.channelLink?.isOpen) throw new AssentError('CHANNEL_CLOSED');
+        this.streamChannels.beforeSend(streamId);
         await this.channelLink.sendStream(streamId, chunk);
       },
       onStream: (streamId, listener) => {
@@ -323,6 +327,7 @@ export class EngineerSession extends EventEmitter<Events> {
       void this.connection!.sendFrame(finish).catch(() => undefined);
       const link = new EncryptedLink(this.connection!, result.channel);
       this.channelLink = link;
+      this.streamChannels.channelReplaced();
       for (const [streamId, listeners] of this.streamListeners)
         for (const l of listeners) link.onStream(streamId, l);
       link.on('message', (message) => this.onMessage(message));

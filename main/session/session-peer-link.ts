@@ -2,10 +2,12 @@
 // drops: while the session is interrupted, JSON messages wait in a bounded
 // queue and are delivered after the resume; bulk streams fail at once
 // (CHANNEL_CLOSED) because bytes in flight on the old channel are lost — the
-// engineer resumes transfers from an offset.
+// engineer resumes transfers from an offset. A stream that sent on the old
+// channel fails on the new one too (StreamChannels).
 import { AssentError } from '../../protocol/errors';
 import type { ChannelMessage } from '../../protocol/wire/messages';
 import type { EncryptedLink } from '../../platform/encrypted-link';
+import { StreamChannels } from '../../platform/stream-channels';
 import type { PeerLink, VerifiedEngineer } from './peer-link';
 
 /** JSON messages kept while interrupted before the oldest are dropped. */
@@ -16,6 +18,7 @@ export class SessionPeerLink implements PeerLink {
   private engineerValue: VerifiedEngineer | undefined;
   private readonly queue: ChannelMessage[] = [];
   private streamCounter = 0;
+  private readonly streamChannels = new StreamChannels();
   private readonly streamListeners = new Map<number, Set<(chunk: Buffer) => void>>();
   private readonly unsubscribers: Array<() => void> = [];
 
@@ -31,6 +34,7 @@ export class SessionPeerLink implements PeerLink {
 
   /** Switches to a fresh channel after a handshake (first or resumed). */
   use(link: EncryptedLink, engineer: VerifiedEngineer): void {
+    if (this.link !== link) this.streamChannels.channelReplaced();
     this.link = link;
     this.engineerValue = engineer;
     for (const [streamId, listeners] of this.streamListeners) {
@@ -69,6 +73,7 @@ export class SessionPeerLink implements PeerLink {
   async sendStream(streamId: number, chunk: Uint8Array): Promise<void> {
     if (this.signal.aborted || !this.link?.isOpen)
       throw new AssentError('CHANNEL_CLOSED', 'The connection to the engineer is interrupted.');
+    this.streamChannels.beforeSend(streamId);
     await this.link.sendStream(streamId, chunk);
   }
 

@@ -44,19 +44,27 @@ describe('resume while the agent is sending', () => {
     await session.accept('test approver');
     await approved;
 
-    // The agent streams without pause; a send on a channel that was replaced
-    // fails (CHANNEL_CLOSED) and the loop goes on with the next one.
-    const streamId = peer!.nextStreamId();
+    // The agent streams without pause. A stream that sent on a channel a
+    // resume replaced fails (CHANNEL_CLOSED) on the new one as well, as a
+    // transfer does, and is started again on a fresh stream id.
     let received = 0;
-    engineer.link.onStream(streamId, (chunk) => (received += chunk.length));
+    const count = (chunk: Buffer): void => void (received += chunk.length);
+    let streamId = peer!.nextStreamId();
+    engineer.link.onStream(streamId, count);
+    const failedStreams = new Set<number>();
     let sending = true;
     const sender = (async () => {
       while (sending) {
         try {
           await peer!.sendStream(streamId, CHUNK);
         } catch (error) {
-          if (!isAssentError(error)) throw error;
+          if (!isAssentError(error, 'CHANNEL_CLOSED')) throw error;
           await new Promise((resolve) => setTimeout(resolve, 5));
+          // Interrupted: wait for the resume. Replaced: this stream is over.
+          if (error.details?.['streamId'] !== streamId) continue;
+          failedStreams.add(streamId);
+          streamId = peer!.nextStreamId();
+          engineer.link.onStream(streamId, count);
         }
       }
     })();
@@ -74,7 +82,8 @@ describe('resume while the agent is sending', () => {
       await resumed;
       expect(ended).toEqual([]);
     }
-    // Data flows again on the new channel.
+    // Each resume ended the stream that was running, and data flows again on a new one.
+    await expect.poll(() => failedStreams.size, { timeout: 10_000 }).toBe(3);
     const after = received;
     await expect.poll(() => received - after, { timeout: 10_000 }).toBeGreaterThan(1024 * 1024);
     sending = false;
