@@ -13,11 +13,9 @@ export interface PayloadEntry {
   readonly mode: number;
 }
 
-/** Slots of a payload job's shared control array (Int32Array over a SharedArrayBuffer). */
+/** Slots of a job's shared control array (Int32Array over a SharedArrayBuffer): set to abort. */
 export const CONTROL_ABORT = 0;
-/** Chunks the worker has posted that the main thread has not hashed yet. */
-export const CONTROL_CHUNKS_IN_FLIGHT = 1;
-export const CONTROL_SLOTS = 2;
+export const CONTROL_SLOTS = 1;
 
 /**
  * Slots of the shared array through which one worker creates the staged
@@ -81,8 +79,6 @@ export interface HashDone {
 export type FixJob = PayloadJob | HashJob;
 
 export type PayloadFromWorker =
-  /** Bytes of the package as read, in order, in memory shared with the main thread. */
-  | { readonly t: 'chunk'; readonly bytes: Uint8Array }
   | { readonly t: 'header'; readonly manifest: Uint8Array; readonly signature: Uint8Array | null }
   /** Payload files checked (and staged): bytes so far and in all (every MiB or so, and at the end). */
   | { readonly t: 'file'; readonly done: number; readonly total: number }
@@ -92,6 +88,8 @@ export type PayloadFromWorker =
 export interface PayloadDone {
   readonly t: 'done';
   readonly size: number;
+  /** sha256 hex of the whole package: of exactly the bytes parsed. */
+  readonly sha256: string;
   readonly staged: ReadonlyArray<readonly [number, string]>;
   readonly kept: ReadonlyArray<readonly [string, Uint8Array]>;
 }

@@ -2,11 +2,11 @@
 // benchmark): read the package, parse it (package-reader.ts: layout, limits,
 // names, entry types), check every payload file against the signed manifest
 // (listed, once, declared size, sha256) and, when staging, write it under the
-// name the agent chose (its manifest index). The worker has a core of its
-// own and calls the file system synchronously, as `tar` does: no thread pool
-// round trip per open, write, chmod and close. The main thread checks the
-// signed header (it answers `header` with the entries to expect, or `stop`)
-// and hashes the package from the same shared chunks the parser reads.
+// name the agent chose (its manifest index), and hash the whole package from
+// the very buffers the parser reads. The worker has a core of its own and
+// calls the file system synchronously, as `tar` does: no thread pool round
+// trip per open, write, chmod and close. The main thread checks the signed
+// header (it answers `header` with the entries to expect, or `stop`).
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fchmodSync, openSync, readSync, writeSync } from 'node:fs';
 import { AssentError } from '../../protocol/errors';
@@ -17,7 +17,6 @@ import { fileSystemError } from '../../platform/atomic-file';
 import { STAGED_CREATE_FLAGS } from './hash-job';
 import {
   CONTROL_ABORT,
-  CONTROL_CHUNKS_IN_FLIGHT,
   PRECREATE_CLAIMS,
   PRECREATE_COUNT,
   PRECREATE_DISK_FULL,
@@ -31,11 +30,8 @@ import {
 } from './fix-worker-protocol';
 import { readFixPackage } from './package-reader';
 
-/** Bytes of package read at once (each in its own SharedArrayBuffer: never reused, so never changed once read). */
+/** Bytes of package read at once (each into a fresh buffer: the parser keeps views of it). */
 export const PACKAGE_CHUNK_BYTES = 1024 * 1024;
-
-/** Chunks posted and not yet hashed by the main thread before the reader waits (bounds memory). */
-export const MAX_CHUNKS_IN_FLIGHT = 16;
 
 /** Payload bytes between two progress messages (one per file cost more than the file's write). */
 const PROGRESS_BYTES = 1024 * 1024;
@@ -133,14 +129,14 @@ async function stageFile(
   }
 }
 
-/** The package's bytes, read synchronously into fresh shared buffers. */
-function sharedChunks(file: string, aborted: () => boolean): Readable {
+/** The package's bytes, read synchronously into fresh buffers. */
+function packageChunks(file: string, aborted: () => boolean): Readable {
   function* chunks(): Generator<Buffer> {
     const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
       for (;;) {
         if (aborted()) throw new JobAborted('aborted');
-        const buffer = Buffer.from(new SharedArrayBuffer(PACKAGE_CHUNK_BYTES));
+        const buffer = Buffer.allocUnsafe(PACKAGE_CHUNK_BYTES);
         const n = readSync(fd, buffer, 0, buffer.length, null);
         if (n === 0) return;
         yield buffer.subarray(0, n);
@@ -154,6 +150,7 @@ function sharedChunks(file: string, aborted: () => boolean): Readable {
 
 /** Runs a payload job; every file it created is closed when it settles. */
 export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise<PayloadDone> {
+  const packageHash = createHash('sha256');
   const control = new Int32Array(job.control);
   const aborted = () => Atomics.load(control, CONTROL_ABORT) !== 0;
   const precreated = job.precreated ? new Int32Array(job.precreated) : undefined;
@@ -228,17 +225,8 @@ export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise
       },
     },
     {
-      open: (file) => sharedChunks(file, aborted),
-      onChunk(chunk) {
-        // Wait (blocking this worker only) while the main thread is behind with hashing.
-        for (;;) {
-          const inFlight = Atomics.load(control, CONTROL_CHUNKS_IN_FLIGHT);
-          if (inFlight < MAX_CHUNKS_IN_FLIGHT || aborted()) break;
-          Atomics.wait(control, CONTROL_CHUNKS_IN_FLIGHT, inFlight, 100);
-        }
-        Atomics.add(control, CONTROL_CHUNKS_IN_FLIGHT, 1);
-        port.postMessage({ t: 'chunk', bytes: chunk });
-      },
+      open: (file) => packageChunks(file, aborted),
+      onChunk: (chunk) => packageHash.update(chunk),
     },
   );
   const missing = [...byPath.keys()].filter((p) => !seen.has(p));
@@ -247,5 +235,5 @@ export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise
       'FIX_HASH_MISMATCH',
       `The payload lacks ${missing.length} file(s) the manifest lists, e.g. ${JSON.stringify(missing[0])}.`,
     );
-  return { t: 'done', size: size ?? 0, staged, kept };
+  return { t: 'done', size: size ?? 0, sha256: packageHash.digest('hex'), staged, kept };
 }

@@ -11,7 +11,6 @@ import { AssentError } from '../../protocol/errors';
 import { MAX_FIX_DIFF_SOURCE_BYTES, type FixManifest } from '../../protocol/fixes';
 import {
   CONTROL_ABORT,
-  CONTROL_CHUNKS_IN_FLIGHT,
   CONTROL_SLOTS,
   PRECREATE_STOP,
   type PayloadDone,
@@ -78,10 +77,9 @@ const asBuffer = (bytes: Uint8Array) =>
 /**
  * Reads and verifies a whole package; throws an AssentError with the first
  * reason it is refused. The header is checked here; the payload is read,
- * checked against the signed manifest and staged by the fix worker
- * (payload-job.ts) while this thread hashes the package from the very
- * chunks the worker parses. Settles only once the worker has stopped: after
- * a failure nothing still writes into `stageDir`.
+ * checked against the signed manifest and staged, and the package hashed,
+ * by the fix worker (payload-job.ts). Settles only once the worker has
+ * stopped: after a failure nothing still writes into `stageDir`.
  */
 export async function verifyFixPackage(
   file: string,
@@ -91,12 +89,8 @@ export async function verifyFixPackage(
   let header: Header | undefined;
   let headerError: unknown;
   let payloadBytes = 0;
-  const packageHash = createHash('sha256');
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
-  const abort = () => {
-    Atomics.store(control, CONTROL_ABORT, 1);
-    Atomics.notify(control, CONTROL_CHUNKS_IN_FLIGHT);
-  };
+  const abort = () => Atomics.store(control, CONTROL_ABORT, 1);
   const signal = options.signal;
   signal?.throwIfAborted();
   signal?.addEventListener('abort', abort, { once: true });
@@ -115,11 +109,7 @@ export async function verifyFixPackage(
       },
       (raw, reply) => {
         const message = raw as PayloadFromWorker;
-        if (message.t === 'chunk') {
-          packageHash.update(message.bytes);
-          Atomics.sub(control, CONTROL_CHUNKS_IN_FLIGHT, 1);
-          Atomics.notify(control, CONTROL_CHUNKS_IN_FLIGHT);
-        } else if (message.t === 'file') {
+        if (message.t === 'file') {
           options.progress?.(message.done, message.total);
         } else if (message.t === 'header') {
           try {
@@ -158,7 +148,7 @@ export async function verifyFixPackage(
   if (!header) throw new AssentError('FIX_PACKAGE_INVALID', 'The fix package has no manifest.');
   return {
     ...header,
-    packageSha256: packageHash.digest('hex'),
+    packageSha256: done.sha256,
     packageSize: done.size,
     payloadBytes,
     contents: new Map(done.kept.map(([path, bytes]) => [path, asBuffer(bytes)])),
