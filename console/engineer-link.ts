@@ -24,4 +24,9 @@ export interface EngineerLink {
    * every listener of the stream is handed the same buffer).
    */
   onStream(streamId: number, listener: (chunk: Buffer) => void): () => void;
+  /**
+   * Stops reading what the peer sends until the returned function is called:
+   * a receiver whose disk is behind makes the sender wait (BoundedWrites).
+   */
+  holdInbound(): () => void;
 }

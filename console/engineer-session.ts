@@ -16,6 +16,7 @@ import { EncryptedLink, type LinkEnd } from '../platform/encrypted-link';
 import { reconnectWithBackoff } from '../platform/reconnect';
 import { RelayConnection } from '../platform/relay-connection';
 import { InitiatorHandshake } from '../platform/secure-channel';
+import { InboundHolds } from '../platform/inbound-holds';
 import { StreamChannels } from '../platform/stream-channels';
 import { keyFingerprint, type SigningKeyPair } from '../platform/signing';
 import type { EngineerLink } from './engineer-link';
@@ -71,6 +72,8 @@ export class EngineerSession extends EventEmitter<Events> {
   private streamCounter = -1;
   /** A stream that sent on a channel a resume replaced does not go on on the new one. */
   private readonly streamChannels = new StreamChannels();
+  /** Receivers whose disk is behind stop the reading of whichever channel is current. */
+  private readonly inboundHolds = new InboundHolds();
   private readonly messageListeners = new Map<string, Set<(message: ChannelMessage) => void>>();
   private readonly streamListeners = new Map<number, Set<(chunk: Buffer) => void>>();
   private readonly abort = new AbortController();
@@ -201,6 +204,7 @@ export class EngineerSession extends EventEmitter<Events> {
           offLive?.();
         };
       },
+      holdInbound: () => this.inboundHolds.hold(),
     };
   }
 
@@ -328,6 +332,7 @@ export class EngineerSession extends EventEmitter<Events> {
       const link = new EncryptedLink(this.connection!, result.channel);
       this.channelLink = link;
       this.streamChannels.channelReplaced();
+      this.inboundHolds.attach(link);
       for (const [streamId, listeners] of this.streamListeners)
         for (const l of listeners) link.onStream(streamId, l);
       link.on('message', (message) => this.onMessage(message));

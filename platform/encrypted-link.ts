@@ -112,6 +112,15 @@ export class EncryptedLink extends EventEmitter<{
     };
   }
 
+  /** Stops reading the connection this link is on (see InboundHolds); resumeReading undoes it. */
+  pauseReading(): void {
+    this.connection.pauseReading();
+  }
+
+  resumeReading(): void {
+    this.connection.resumeReading();
+  }
+
   /** Ends the channel with its authenticated close frame; the connection stays for the caller to close. */
   async close(): Promise<void> {
     if (this.ended) return;

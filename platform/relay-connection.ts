@@ -196,6 +196,15 @@ export class RelayConnection extends EventEmitter<{
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
+  /** Stops reading from the relay until resumeReading (a receiver whose disk is behind). */
+  pauseReading(): void {
+    this.socket.pauseReading();
+  }
+
+  resumeReading(): void {
+    this.socket.resumeReading();
+  }
+
   /** Closes the connection (1000 = leaving for good; the relay ends the pairing at once). */
   close(code = 1000, reason = ''): void {
     this.closedLocally = true;

@@ -208,6 +208,20 @@ export class WebSocketClient {
     return this.#socket.writableLength;
   }
 
+  /**
+   * Stops reading the socket: the peer's writes then meet TCP's backpressure
+   * (through a relay, its socket is paused in turn). What one read already
+   * brought in is still delivered.
+   */
+  pauseReading(): void {
+    this.#socket.pause();
+  }
+
+  /** Reads the socket again after pauseReading. */
+  resumeReading(): void {
+    this.#socket.resume();
+  }
+
   /** Sends a text message. */
   sendText(text: string): void {
     if (this.#state !== STATE.open) return;

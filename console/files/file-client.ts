@@ -4,6 +4,7 @@
 // agent's whole-file hash at the end.
 import { createHash, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import { BoundedWrites } from '../../platform/bounded-writes';
 import { AssentError } from '../../protocol/errors';
 import {
   FILE_CHUNK_BYTES,
@@ -258,13 +259,14 @@ export async function getFile(
   const out = await fsp.open(localPath, offset > 0 ? 'r+' : 'w');
   const streamId = link.nextStreamId();
   let received = 0;
-  let writes = Promise.resolve();
+  // Past a window of unwritten chunks the link stops reading until the disk catches up.
+  const writes = new BoundedWrites(() => link.holdInbound());
   // Each chunk is this listener's own (EngineerLink.onStream): written as it is, not copied.
   const stop = link.onStream(streamId, (chunk) => {
     const at = offset + received;
     received += chunk.length;
     hash.update(chunk);
-    writes = writes.then(async () => {
+    writes.add(chunk.length, async () => {
       for (let done = 0; done < chunk.length;)
         done += (await out.write(chunk, done, chunk.length - done, at + done)).bytesWritten;
     });
@@ -273,7 +275,7 @@ export async function getFile(
     const result = FileReadResult.parse(
       await requestAction(link, 'file.read', { path: remotePath, offset, streamId }, options),
     );
-    await writes;
+    await writes.settled;
     await out.truncate(offset + received);
     await out.sync();
     if (received !== result.sent || hash.digest('hex') !== result.sha256) {
@@ -290,7 +292,7 @@ export async function getFile(
     return { ...result, resumedFrom: offset };
   } finally {
     stop();
-    await writes.catch(() => undefined);
+    await writes.settled.catch(() => undefined);
     await out.close().catch(() => undefined);
   }
 }

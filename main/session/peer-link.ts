@@ -34,6 +34,11 @@ export interface PeerLink {
    * every listener of the stream is handed the same buffer).
    */
   onStream(streamId: number, listener: (chunk: Buffer) => void): () => void;
+  /**
+   * Stops reading what the peer sends until the returned function is called:
+   * a receiver whose disk is behind makes the sender wait (BoundedWrites).
+   */
+  holdInbound(): () => void;
 }
 
 /** A link that reports every message the services send, then sends it (UIs watch progress and results this way). */
@@ -54,5 +59,6 @@ export function observeSends(
     nextStreamId: () => link.nextStreamId(),
     sendStream: (streamId, chunk) => link.sendStream(streamId, chunk),
     onStream: (streamId, listener) => link.onStream(streamId, listener),
+    holdInbound: () => link.holdInbound(),
   };
 }

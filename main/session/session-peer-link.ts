@@ -7,6 +7,7 @@
 import { AssentError } from '../../protocol/errors';
 import type { ChannelMessage } from '../../protocol/wire/messages';
 import type { EncryptedLink } from '../../platform/encrypted-link';
+import { InboundHolds } from '../../platform/inbound-holds';
 import { StreamChannels } from '../../platform/stream-channels';
 import type { PeerLink, VerifiedEngineer } from './peer-link';
 
@@ -19,6 +20,7 @@ export class SessionPeerLink implements PeerLink {
   private readonly queue: ChannelMessage[] = [];
   private streamCounter = 0;
   private readonly streamChannels = new StreamChannels();
+  private readonly holds = new InboundHolds();
   private readonly streamListeners = new Map<number, Set<(chunk: Buffer) => void>>();
   private readonly unsubscribers: Array<() => void> = [];
 
@@ -36,6 +38,7 @@ export class SessionPeerLink implements PeerLink {
   use(link: EncryptedLink, engineer: VerifiedEngineer): void {
     if (this.link !== link) this.streamChannels.channelReplaced();
     this.link = link;
+    this.holds.attach(link);
     this.engineerValue = engineer;
     for (const [streamId, listeners] of this.streamListeners) {
       for (const listener of listeners) this.unsubscribers.push(link.onStream(streamId, listener));
@@ -45,6 +48,7 @@ export class SessionPeerLink implements PeerLink {
   /** The channel is gone until a resume. */
   interrupted(): void {
     this.link = undefined;
+    this.holds.attach(undefined);
     for (const off of this.unsubscribers.splice(0)) off();
   }
 
@@ -88,5 +92,9 @@ export class SessionPeerLink implements PeerLink {
       if (set.size === 0) this.streamListeners.delete(streamId);
       offLive?.();
     };
+  }
+
+  holdInbound(): () => void {
+    return this.holds.hold();
   }
 }

@@ -13,6 +13,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BoundedWrites } from '../../platform/bounded-writes';
 import { AssentError, type ErrorCode } from '../../protocol/errors';
 import type { PeerLink } from '../session/peer-link';
 
@@ -76,7 +77,8 @@ interface Receiving extends Omit<ReceivedUpload, 'sha256'> {
   readonly handle: FileHandle;
   readonly hash: Hash;
   received: number;
-  queue: Promise<void>;
+  /** The chunks' writes; past a window the link stops reading until the disk catches up. */
+  writes: BoundedWrites;
   stop: () => void;
   failed: AssentError | null;
 }
@@ -135,7 +137,7 @@ export class UploadReceiver {
       handle,
       hash: createHash('sha256'),
       received: 0,
-      queue: Promise.resolve(),
+      writes: new BoundedWrites(() => this.options.link.holdInbound()),
       stop: () => undefined,
       failed: null,
     };
@@ -152,7 +154,7 @@ export class UploadReceiver {
       entry.failed = this.options.problems.overflow();
     } else {
       entry.hash.update(chunk);
-      entry.queue = entry.queue.then(async () => {
+      entry.writes.add(chunk.length, async () => {
         let offset = 0;
         while (offset < chunk.length)
           offset += (await entry.handle.write(chunk, offset)).bytesWritten;
@@ -166,7 +168,7 @@ export class UploadReceiver {
     this.receiving.delete(entry.upload);
     let failure = entry.failed;
     try {
-      await entry.queue;
+      await entry.writes.settled;
       if (this.options.syncWhenDone) await entry.handle.sync();
     } catch (err) {
       const code: ErrorCode =
@@ -218,7 +220,7 @@ export class UploadReceiver {
       entry.stop();
       if (this.options.problems.stopped) entry.failed = this.options.problems.stopped();
       this.receiving.delete(entry.upload);
-      await entry.queue.catch(() => undefined);
+      await entry.writes.settled.catch(() => undefined);
       await entry.handle.close().catch(() => undefined);
       await fsp.rm(entry.file, { force: true });
     }

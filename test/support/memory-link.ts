@@ -83,6 +83,20 @@ export class MemoryLink implements PeerLink {
     return () => set.delete(listener);
   }
 
+  /** How many holds on the agent's reading are in force (holdInbound), and how many were taken in all. */
+  inboundHolds = 0;
+  inboundHoldsTaken = 0;
+
+  holdInbound(): () => void {
+    this.inboundHolds += 1;
+    this.inboundHoldsTaken += 1;
+    let released = false;
+    return () => {
+      if (!released) this.inboundHolds -= 1;
+      released = true;
+    };
+  }
+
   /** The engineer sends one chunk on a stream. */
   push(streamId: number, chunk: Buffer): void {
     for (const listener of [...(this.listeners.get(streamId) ?? [])]) listener(chunk);

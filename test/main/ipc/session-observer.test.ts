@@ -78,6 +78,7 @@ async function world() {
     nextStreamId: () => 2,
     sendStream: async () => undefined,
     onStream: () => () => undefined,
+    holdInbound: () => () => undefined,
   };
   const read = (path: string): ActionDescription => ({
     kind: 'file.read',
