@@ -13,8 +13,14 @@ export class InboundHolds {
   #holds = 0;
   #target: ReadingSwitch | undefined;
 
-  /** The link now in use (a resume's new channel): paused at once while anything holds. */
+  /**
+   * The link now in use (a resume's new channel, or none while interrupted).
+   * While anything holds, the link left behind reads again (it may share its
+   * connection with the next one, which must read the resume's handshake)
+   * and the new one is paused at once.
+   */
   attach(target: ReadingSwitch | undefined): void {
+    if (this.#holds > 0) this.#target?.resumeReading();
     this.#target = target;
     if (this.#holds > 0) target?.pauseReading();
   }

@@ -86,6 +86,19 @@ describe('InboundHolds', () => {
     expect(calls).toEqual(['a pause']);
     holds.attach(link('b'));
     two();
-    expect(calls).toEqual(['a pause', 'b pause', 'b resume']);
+    expect(calls).toEqual(['a pause', 'a resume', 'b pause', 'b resume']);
+  });
+
+  it('lets the link left behind read again when the session is interrupted while held', () => {
+    const calls: string[] = [];
+    const holds = new InboundHolds();
+    holds.attach({
+      pauseReading: () => calls.push('pause'),
+      resumeReading: () => calls.push('resume'),
+    });
+    const release = holds.hold();
+    holds.attach(undefined);
+    release();
+    expect(calls).toEqual(['pause', 'resume']);
   });
 });
