@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Agent, type AgentOptions, type HelpRequest } from '../../main/agent';
 import { trustVendor } from '../../main/identity/vendor-trust';
 import type { AgentSession } from '../../main/session/agent-session';
+import type { PeerLink } from '../../main/session/peer-link';
 import type { AgentSessionServices } from '../../main/session-services';
 import { countersignRules } from '../../main/rules/rules-signing';
 import { installRulesInForce } from '../../main/rules/rules-store';
@@ -190,6 +191,7 @@ export class SessionHarness {
         this.services = services;
         onServices?.(services);
       },
+      observeLink: (link) => (this.peerLink = link),
     });
     const code = waitFor<{ code: string }>(session, 'code');
     await session.start();
@@ -217,6 +219,8 @@ export class SessionHarness {
 
   /** The services of the last accepted session (consent engine, terminals). */
   services: AgentSessionServices | undefined;
+  /** The link the services of the last accepted session use (the agent's end of the channel). */
+  peerLink: PeerLink | undefined;
 
   /** A session accepted by the approver, with both ends and the agent's services. */
   async approvedSession(
@@ -224,23 +228,26 @@ export class SessionHarness {
       request?: HelpRequest;
       onServices?: (services: AgentSessionServices) => void;
       engineer?: TestEngineer;
+      /** Options of the engineer's connection (e.g. its relay URL through a proxy). */
+      connect?: Partial<EngineerSessionOptions>;
     } = {},
   ): Promise<{
     agentSession: AgentSession;
     engineer: EngineerSession;
     services: AgentSessionServices;
+    peer: PeerLink;
   }> {
     const { session: agentSession, code } = await this.startSession(
       options.request,
       options.onServices,
     );
     const requested = waitFor(agentSession, 'request');
-    const engineer = await this.connect(code, options.engineer);
+    const engineer = await this.connect(code, options.engineer, options.connect);
     await requested;
     const approved = engineer.waitForApproval();
     await agentSession.accept('test approver');
     await approved;
-    return { agentSession, engineer, services: this.services! };
+    return { agentSession, engineer, services: this.services!, peer: this.peerLink! };
   }
 
   /** Restarts the relay on the same port (simulates a relay outage). */

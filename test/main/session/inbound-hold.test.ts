@@ -2,8 +2,7 @@
 // and through the relay the sender's sends stop resolving, so nothing grows
 // without bound in between. Real relay, agent and engineer.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PeerLink } from '../../../main/session/peer-link';
-import { SessionHarness, waitFor } from '../../support/session-harness';
+import { SessionHarness } from '../../support/session-harness';
 
 let harness: SessionHarness | undefined;
 afterEach(async () => {
@@ -17,33 +16,16 @@ const TOTAL_CHUNKS = 256; // 64 MiB
 describe('holding the inbound side of a session', () => {
   it('stops the sender while the engineer holds, and everything arrives once it lets go', async () => {
     harness = await SessionHarness.start();
-    let peer: PeerLink | undefined;
-    const session = await harness.agent.createSession(
-      {},
-      {
-        observeLink: (link) => {
-          peer = link;
-          return link;
-        },
-      },
-    );
-    const code = waitFor<{ code: string }>(session, 'code');
-    await session.start();
-    const requested = waitFor(session, 'request');
-    const engineer = await harness.connect((await code).code, harness.engineer());
-    await requested;
-    const approved = engineer.waitForApproval();
-    await session.accept('test approver');
-    await approved;
+    const { agentSession: session, engineer, peer } = await harness.approvedSession();
 
-    const streamId = peer!.nextStreamId();
+    const streamId = peer.nextStreamId();
     let received = 0;
     engineer.link.onStream(streamId, (chunk) => (received += chunk.length));
     const release = engineer.link.holdInbound();
     let sent = 0;
     const sender = (async () => {
       for (let i = 0; i < TOTAL_CHUNKS; i++) {
-        await peer!.sendStream(streamId, CHUNK);
+        await peer.sendStream(streamId, CHUNK);
         sent += CHUNK.length;
       }
     })();

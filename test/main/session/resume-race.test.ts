@@ -4,7 +4,6 @@
 // flight must not break the new handshake, and the agent's reading must not
 // stay paused for the old socket's backlog. Real relay, agent and engineer.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PeerLink } from '../../../main/session/peer-link';
 import { isAssentError } from '../../../protocol/errors';
 import { SessionHarness, waitFor } from '../../support/session-harness';
 import { TcpProxy } from '../../support/tcp-proxy';
@@ -23,47 +22,32 @@ describe('resume while the agent is sending', () => {
   it('survives the relay swapping in the engineer’s new socket, three times over', async () => {
     harness = await SessionHarness.start({ agent: { resumeGraceMs: 20_000 } });
     proxy = await TcpProxy.start(harness.relay.port);
-    let peer: PeerLink | undefined;
-    const session = await harness.agent.createSession(
-      {},
-      {
-        observeLink: (link) => {
-          peer = link;
-          return link;
-        },
-      },
-    );
-    const code = waitFor<{ code: string }>(session, 'code');
-    await session.start();
-    const requested = waitFor(session, 'request');
-    const engineer = await harness.connect((await code).code, harness.engineer(), {
-      relayUrl: proxy.url,
-    });
-    await requested;
-    const approved = engineer.waitForApproval();
-    await session.accept('test approver');
-    await approved;
+    const {
+      agentSession: session,
+      engineer,
+      peer,
+    } = await harness.approvedSession({ connect: { relayUrl: proxy.url } });
 
     // The agent streams without pause. A stream that sent on a channel a
     // resume replaced fails (CHANNEL_CLOSED) on the new one as well, as a
     // transfer does, and is started again on a fresh stream id.
     let received = 0;
     const count = (chunk: Buffer): void => void (received += chunk.length);
-    let streamId = peer!.nextStreamId();
+    let streamId = peer.nextStreamId();
     engineer.link.onStream(streamId, count);
     const failedStreams = new Set<number>();
     let sending = true;
     const sender = (async () => {
       while (sending) {
         try {
-          await peer!.sendStream(streamId, CHUNK);
+          await peer.sendStream(streamId, CHUNK);
         } catch (error) {
           if (!isAssentError(error, 'CHANNEL_CLOSED')) throw error;
           await new Promise((resolve) => setTimeout(resolve, 5));
           // Interrupted: wait for the resume. Replaced: this stream is over.
           if (error.details?.['streamId'] !== streamId) continue;
           failedStreams.add(streamId);
-          streamId = peer!.nextStreamId();
+          streamId = peer.nextStreamId();
           engineer.link.onStream(streamId, count);
         }
       }
