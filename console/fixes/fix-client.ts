@@ -2,7 +2,6 @@
 // (`fix.upload` → `fix.upload-ready` → bytes → `fix.upload-done`), then
 // request `fix.apply` naming the upload and its hash; or request
 // `fix.rollback` of an installed fix. Both need the approver's consent.
-import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { AssentError, isErrorCode } from '../../protocol/errors';
 import {
@@ -13,22 +12,13 @@ import {
 } from '../../protocol/fixes';
 import { requestAction, type RequestActionOptions } from '../actions/request-action';
 import type { EngineerLink } from '../engineer-link';
+import { digestOf } from '../files/file-client';
 
 /** A package staged on the agent. */
 export interface UploadedPackage {
   readonly upload: number;
   readonly size: number;
   readonly sha256: string;
-}
-
-async function digestOf(file: string): Promise<{ size: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { size, sha256: hash.digest('hex') };
 }
 
 /** Watches the agent's answers about one upload: ready to receive, then done (or refused). */
