@@ -7,30 +7,21 @@
 // approver would: "allow similar for this session" under the customer
 // folder, through the consent engine. Commands arrive over IPC
 // (bench/support/bench-child.ts).
-import { mkdirSync, readFileSync } from 'node:fs';
-import { signRulesProposal } from '../../console/rules/rules-signing';
-import { Agent } from '../../main/agent';
-import { trustVendor } from '../../main/identity/vendor-trust';
-import { countersignRules } from '../../main/rules/rules-signing';
-import { installRulesInForce } from '../../main/rules/rules-store';
 import type { ConsentPrompt } from '../../main/consent/consent-engine';
 import type { AgentSession } from '../../main/session/agent-session';
 import type { PeerLink } from '../../main/session/peer-link';
-import { deleteSecret, profileIdFor } from '../../platform/keychain';
-import { importPrivateKey } from '../../platform/signing';
 import { folderRules, type GroundRules } from '../../protocol/ground-rules';
-import type { VendorPublicKey } from '../../protocol/identity';
+import {
+  openBenchAgent,
+  quitBenchAgent,
+  readBenchSetup,
+  type BenchAgentSetup,
+} from './bench-agent';
 import { report, serveCommands } from './bench-child';
 import { expectBytes, makeSources, sendBytes } from './stream-commands';
 
 /** What the parent writes to the setup file. */
-export interface SessionAgentSetup {
-  relayUrl: string;
-  dataDir: string;
-  customerDir: string;
-  vendor: VendorPublicKey;
-  /** The throwaway vendor key (exportPrivateKey form), to sign the bench's ground rules. */
-  vendorPrivateKey: string;
+export interface SessionAgentSetup extends BenchAgentSetup {
   /** How long a dropped session may resume (default: the agent's). */
   resumeGraceMs?: number;
 }
@@ -50,24 +41,11 @@ function benchRules(setup: SessionAgentSetup): GroundRules {
 
 /** Entry point: sets the agent up, then serves the parent's commands until `quit`. */
 export async function main(argv: string[]): Promise<number> {
-  const setup = JSON.parse(readFileSync(argv[0]!, 'utf8')) as SessionAgentSetup;
-  mkdirSync(setup.customerDir, { recursive: true });
-  trustVendor(setup.dataDir, setup.vendor);
-  const agent = await Agent.open({
-    dataDir: setup.dataDir,
-    relayUrl: setup.relayUrl,
-    ...(setup.resumeGraceMs ? { resumeGraceMs: setup.resumeGraceMs } : {}),
-  });
-  const trust = {
-    vendorPublicKey: setup.vendor.publicKey,
-    devicePublicKey: agent.deviceKey.publicKey,
-  };
-  const vendorKey = importPrivateKey(setup.vendorPrivateKey);
-  const proposal = signRulesProposal(benchRules(setup), vendorKey, setup.vendor.vendor);
-  await installRulesInForce(
-    setup.dataDir,
-    countersignRules(proposal, agent.deviceKey, 'Bench Admin'),
-    trust,
+  const setup = readBenchSetup<SessionAgentSetup>(argv[0]!);
+  const agent = await openBenchAgent(
+    setup,
+    benchRules(setup),
+    setup.resumeGraceMs ? { resumeGraceMs: setup.resumeGraceMs } : {},
   );
   const sources = makeSources();
 
@@ -150,9 +128,7 @@ export async function main(argv: string[]): Promise<number> {
         await session?.endSession('SESSION_ENDED', 'The benchmark is done with this session.');
         return;
       case 'quit':
-        await session?.endSession('SESSION_ENDED', 'The benchmark is over.');
-        await agent.close();
-        deleteSecret('assent-agent', `device-key@${profileIdFor(setup.dataDir)}`);
+        await quitBenchAgent(agent, session, setup.dataDir);
         return;
       default:
         throw new Error(`unknown command ${command.op}`);

@@ -6,30 +6,20 @@
 // prompts the approver allows at once (no human delay). The headless UI's
 // terminal mirror runs, into a sink, as an approver watching would have it.
 // Commands arrive over IPC (bench/support/bench-child.ts).
-import { mkdirSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { signRulesProposal } from '../../console/rules/rules-signing';
-import { Agent } from '../../main/agent';
 import { mirrorTerminals } from '../../main/headless/terminal-mirror';
-import { trustVendor } from '../../main/identity/vendor-trust';
-import { countersignRules } from '../../main/rules/rules-signing';
-import { installRulesInForce } from '../../main/rules/rules-store';
 import type { AgentSession } from '../../main/session/agent-session';
-import { deleteSecret, profileIdFor } from '../../platform/keychain';
-import { importPrivateKey } from '../../platform/signing';
 import { folderRules, type GroundRules } from '../../protocol/ground-rules';
-import type { VendorPublicKey } from '../../protocol/identity';
+import {
+  openBenchAgent,
+  quitBenchAgent,
+  readBenchSetup,
+  type BenchAgentSetup,
+} from './bench-agent';
 import { report, serveCommands } from './bench-child';
 
 /** What the parent writes to the setup file. */
-export interface TerminalAgentSetup {
-  relayUrl: string;
-  dataDir: string;
-  /** The shell's root (the file `cat` reads lies in it). */
-  customerDir: string;
-  vendor: VendorPublicKey;
-  /** The throwaway vendor key (exportPrivateKey form), to sign the bench's ground rules. */
-  vendorPrivateKey: string;
+export interface TerminalAgentSetup extends BenchAgentSetup {
   /** Record terminals (the ground rules' default); false only to measure what recording costs. */
   record: boolean;
 }
@@ -53,17 +43,8 @@ function sink(): Writable {
 
 /** Entry point: sets the agent up, then serves the parent's commands until `quit`. */
 export async function main(argv: string[]): Promise<number> {
-  const setup = JSON.parse(readFileSync(argv[0]!, 'utf8')) as TerminalAgentSetup;
-  mkdirSync(setup.customerDir, { recursive: true });
-  trustVendor(setup.dataDir, setup.vendor);
-  const agent = await Agent.open({ dataDir: setup.dataDir, relayUrl: setup.relayUrl });
-  const vendorKey = importPrivateKey(setup.vendorPrivateKey);
-  const proposal = signRulesProposal(benchRules(setup), vendorKey, setup.vendor.vendor);
-  await installRulesInForce(
-    setup.dataDir,
-    countersignRules(proposal, agent.deviceKey, 'Bench Admin'),
-    { vendorPublicKey: setup.vendor.publicKey, devicePublicKey: agent.deviceKey.publicKey },
-  );
+  const setup = readBenchSetup<TerminalAgentSetup>(argv[0]!);
+  const agent = await openBenchAgent(setup, benchRules(setup));
 
   let session: AgentSession | undefined;
   await serveCommands(async (command) => {
@@ -88,9 +69,7 @@ export async function main(argv: string[]): Promise<number> {
         return;
       }
       case 'quit':
-        await session?.endSession('SESSION_ENDED', 'The benchmark is over.');
-        await agent.close();
-        deleteSecret('assent-agent', `device-key@${profileIdFor(setup.dataDir)}`);
+        await quitBenchAgent(agent, session, setup.dataDir);
         return;
       default:
         throw new Error(`unknown command ${command.op}`);
