@@ -4,7 +4,6 @@
 // agent's whole-file hash at the end.
 import { createHash, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { BoundedWrites } from '../../platform/bounded-writes';
 import { AssentError } from '../../protocol/errors';
 import {
   FILE_CHUNK_BYTES,
@@ -20,6 +19,7 @@ import {
 import type { MessageOf } from '../../protocol/wire/messages';
 import { requestAction, type RequestActionOptions } from '../actions/request-action';
 import type { EngineerLink } from '../engineer-link';
+import { DirectWrites } from './direct-writes';
 import { localChunks } from './local-chunks';
 
 /** Callbacks of one file request (pending prompt, progress, cancel). */
@@ -260,25 +260,27 @@ export async function getFile(
   const streamId = link.nextStreamId();
   let received = 0;
   // Past a window of unwritten chunks the link stops reading until the disk catches up.
-  const writes = new BoundedWrites(() => link.holdInbound());
-  // Each chunk is this listener's own (EngineerLink.onStream): written as it is, not copied.
+  const writes = await DirectWrites.open(out, localPath, offset, () => link.holdInbound()).catch(
+    async (err: unknown) => {
+      await out.close();
+      throw err;
+    },
+  );
+  // Each chunk is this listener's own (EngineerLink.onStream): it may be kept until written.
   const stop = link.onStream(streamId, (chunk) => {
-    const at = offset + received;
     received += chunk.length;
     hash.update(chunk);
-    writes.add(chunk.length, async () => {
-      for (let done = 0; done < chunk.length;)
-        done += (await out.write(chunk, done, chunk.length - done, at + done)).bytesWritten;
-    });
+    writes.add(chunk);
   });
   try {
     const result = FileReadResult.parse(
       await requestAction(link, 'file.read', { path: remotePath, offset, streamId }, options),
     );
-    await writes.settled;
+    await writes.settled();
     await out.truncate(offset + received);
     await out.sync();
     if (received !== result.sent || hash.digest('hex') !== result.sha256) {
+      await writes.close();
       await out.close();
       await fsp.rename(localPath, `${localPath}.mismatch`);
       throw new AssentError(
@@ -292,7 +294,7 @@ export async function getFile(
     return { ...result, resumedFrom: offset };
   } finally {
     stop();
-    await writes.settled.catch(() => undefined);
+    await writes.close();
     await out.close().catch(() => undefined);
   }
 }
