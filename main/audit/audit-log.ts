@@ -12,6 +12,7 @@ import { lockAuditLog, type AuditLock } from './audit-lock';
 import type { AuditSink } from './audit-sink';
 import { assertAuditEvent, sealRecord } from './audit-record';
 import { moveTornLine, readAuditTail, syncDirectory, type MovedTornLine } from './audit-tail';
+import { SpaceAhead } from './space-ahead';
 import { SessionTally, signSessionSummary } from './session-summary';
 import { assertSummaryFileId, writeSummaryFile } from './summary-files';
 
@@ -45,6 +46,8 @@ export class AuditLog implements AuditSink {
     private seq: number,
     private hash: string,
     private size: number,
+    /** Space written ahead of the records (none for a file that is not regular, or not durable). */
+    private readonly ahead: SpaceAhead,
     /** True where O_DSYNC is not available: fdatasync after each write. */
     private readonly syncAfterWrite: boolean,
     private readonly now: () => Date,
@@ -70,13 +73,10 @@ export class AuditLog implements AuditSink {
       const durable = options.durable ?? true;
       // O_DSYNC makes each write return only once its data is on disk: the
       // guarantee of write + fdatasync in one system call (about half the
-      // latency, measured in bench/audit.ts).
+      // latency, measured in bench/audit.ts). Not O_APPEND: records are
+      // written at their offset, over space written ahead (space-ahead.ts).
       const dsync = durable ? (constants.O_DSYNC ?? 0) : 0;
-      handle = await open(
-        file,
-        constants.O_APPEND | constants.O_RDWR | constants.O_CREAT | dsync,
-        0o600,
-      );
+      handle = await open(file, constants.O_RDWR | constants.O_CREAT | dsync, 0o600);
       const stat = await handle.stat();
       // Only a regular file gets its mode fixed (never chmod a device a link points at).
       if (stat.isFile()) await handle.chmod(0o600);
@@ -87,6 +87,14 @@ export class AuditLog implements AuditSink {
       }
       const tail = await readAuditTail(handle, stat.isFile() ? stat.size : 0);
       const moved = tail.torn ? await moveTornLine(handle, file, tail.torn, now()) : null;
+      const ahead = new SpaceAhead(handle, moved ? tail.size : stat.size, {
+        regular: stat.isFile(),
+        durable,
+        syncAfterWrite: durable && dsync === 0,
+      });
+      // Space a killed writer left ahead may not have reached the disk yet.
+      if (durable && stat.size > tail.size) await handle.datasync();
+      await ahead.prepare(tail.size);
       const log = new AuditLog(
         dataDir,
         file,
@@ -94,6 +102,7 @@ export class AuditLog implements AuditSink {
         tail.lastSeq,
         tail.lastHash,
         tail.size,
+        ahead,
         durable && dsync === 0,
         now,
         moved,
@@ -192,13 +201,20 @@ export class AuditLog implements AuditSink {
     });
   }
 
-  /** Waits for pending appends, then closes the file. */
+  /** Waits for pending appends, cuts off the space written ahead, then closes the file. */
   async close(): Promise<void> {
     await this.enqueue(async () => {
       if (this.closed) return;
       this.closed = true;
-      await this.handle.close();
-      await this.lock.release();
+      try {
+        await this.ahead.settle();
+        // A log at rest ends with its last record. If this fails, the next open finds the space.
+        if (this.ahead.position(this.size) !== null)
+          await this.handle.truncate(this.size).catch(() => undefined);
+      } finally {
+        await this.handle.close();
+        await this.lock.release();
+      }
     });
   }
 
@@ -236,9 +252,11 @@ export class AuditLog implements AuditSink {
       hash = record.hash;
     }
     const bytes = Buffer.from(lines.join(''), 'utf8');
+    const position = this.ahead.position(this.size);
+    if (position !== null) await this.ahead.before(position, bytes.length);
     let written = false;
     try {
-      const bytesWritten = writeSync(this.handle.fd, bytes, 0, bytes.length, null);
+      const bytesWritten = writeSync(this.handle.fd, bytes, 0, bytes.length, position);
       if (bytesWritten !== bytes.length)
         throw new Error(`short write: ${bytesWritten} of ${bytes.length} bytes`);
       written = true;
@@ -255,6 +273,7 @@ export class AuditLog implements AuditSink {
     this.seq = seq;
     this.hash = hash;
     this.size += bytes.length;
+    this.ahead.grow(this.size);
     return records;
   }
 
@@ -267,7 +286,9 @@ export class AuditLog implements AuditSink {
   private async undo(cause: unknown, syncFailed: boolean): Promise<void> {
     if (syncFailed || (cause as NodeJS.ErrnoException).code === 'EIO') this.poisoned = cause;
     try {
+      await this.ahead.settle();
       await this.handle.truncate(this.size);
+      this.ahead.cut(this.size);
     } catch {
       this.poisoned ??= cause;
     }

@@ -1,6 +1,9 @@
 // Streams the audit log line by line (the log grows for years; it is never
 // read whole), keeping exact line bytes and saying whether each line ended
-// with a newline, which is how a torn last write shows.
+// with a newline, which is how a torn last write shows. A log that is open
+// for appending ends in space written ahead of the records (empty lines, see
+// audit-log.ts): empty lines at the very end are not lines of the log; an
+// empty line with anything after it is, and fails like any invalid record.
 import { createReadStream } from 'node:fs';
 import { AUDIT_GENESIS_HASH, MAX_AUDIT_LINE_BYTES } from '../../protocol/audit';
 import type { AuditRecord } from '../../protocol/audit';
@@ -29,6 +32,8 @@ export async function* readAuditLineBatches(file: string): AsyncGenerator<AuditL
   let pendingBytes = 0;
   let skipping = false;
   let lineNo = 0;
+  /** Line number of the first of the empty lines read last, while nothing but empty lines followed. */
+  let blankFrom = 0;
   const take = (): { text: string; oversized: boolean } => {
     const text = Buffer.concat(pending, Math.min(pendingBytes, MAX_AUDIT_LINE_BYTES)).toString(
       'utf8',
@@ -44,13 +49,23 @@ export async function* readAuditLineBatches(file: string): AsyncGenerator<AuditL
       const batch: AuditLine[] = [];
       let start = 0;
       for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
+        lineNo += 1;
+        if (nl === start && pendingBytes === 0) {
+          // An empty line: written-ahead space if nothing but empty lines follows.
+          if (blankFrom === 0) blankFrom = lineNo;
+          start = nl + 1;
+          continue;
+        }
+        if (blankFrom !== 0) batch.push(blankLine(blankFrom));
+        blankFrom = 0;
         if (!skipping) pending.push(chunk.subarray(start, nl));
         pendingBytes += nl - start;
-        lineNo += 1;
         batch.push({ lineNo, ...take(), terminated: true });
         start = nl + 1;
       }
       if (start < chunk.length) {
+        if (blankFrom !== 0) batch.push(blankLine(blankFrom));
+        blankFrom = 0;
         if (!skipping) pending.push(chunk.subarray(start));
         pendingBytes += chunk.length - start;
         // A line longer than any record can be is kept only in part: a garbage
@@ -72,6 +87,14 @@ export async function* readAuditLineBatches(file: string): AsyncGenerator<AuditL
     lineNo += 1;
     yield [{ lineNo, ...take(), terminated: false }];
   }
+}
+
+/**
+ * The first of empty lines that something followed: a line of the log that is
+ * not a record (readers stop at it, so the empty lines after it are not yielded).
+ */
+function blankLine(lineNo: number): AuditLine {
+  return { lineNo, text: '', terminated: true, oversized: false };
 }
 
 /** Yields every line of `file` in order; a missing file yields nothing. */

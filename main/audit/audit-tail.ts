@@ -1,6 +1,8 @@
 // On open the log is read from its end only: find the last good record (to
 // continue the chain) and a torn last line left by a crash in the middle of
-// an append. A torn line is moved aside, never silently dropped.
+// an append. A torn line is moved aside, never silently dropped. Empty lines
+// at the end are space written ahead of the records (audit-log.ts), not part
+// of the log.
 import { basename, dirname } from 'node:path';
 import { open, type FileHandle } from 'node:fs/promises';
 import { AUDIT_GENESIS_HASH, MAX_AUDIT_LINE_BYTES } from '../../protocol/audit';
@@ -14,7 +16,7 @@ const CHUNK = 64 * 1024;
 export interface AuditTail {
   readonly lastSeq: number;
   readonly lastHash: string;
-  /** Byte length of the good part of the file. */
+  /** Byte length of the good part of the file (the records; not the empty lines after them). */
   readonly size: number;
   readonly torn: TornLine | null;
 }
@@ -35,6 +37,18 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
     done += bytesRead;
   }
   return buffer.subarray(0, done);
+}
+
+/** Offset just after the last byte before `end` that is not a newline, or 0 (reads backwards). */
+async function endOfText(handle: FileHandle, end: number): Promise<number> {
+  let stop = end;
+  while (stop > 0) {
+    const start = Math.max(0, stop - CHUNK);
+    const chunk = await readAt(handle, start, stop - start);
+    for (let i = chunk.length - 1; i >= 0; i--) if (chunk[i] !== NEWLINE) return start + i + 1;
+    stop = start;
+  }
+  return 0;
 }
 
 /** Offset of the last newline before `end`, or -1 (reads backwards, a chunk at a time). */
@@ -60,12 +74,14 @@ function isJson(bytes: Buffer): boolean {
 }
 
 /** Reads the end of the log: the last good record and any torn last line. */
-export async function readAuditTail(handle: FileHandle, size: number): Promise<AuditTail> {
-  if (size === 0) return { lastSeq: 0, lastHash: AUDIT_GENESIS_HASH, size: 0, torn: null };
+export async function readAuditTail(handle: FileHandle, fileSize: number): Promise<AuditTail> {
+  const textEnd = await endOfText(handle, fileSize);
+  if (textEnd === 0) return { lastSeq: 0, lastHash: AUDIT_GENESIS_HASH, size: 0, torn: null };
+  // The log proper ends with the newline after its last text, if there is one.
+  const size = textEnd < fileSize ? textEnd + 1 : fileSize;
   let goodEnd = size;
   let tornStart = size;
-  const [lastByte] = await readAt(handle, size - 1, 1);
-  if (lastByte !== NEWLINE) {
+  if (textEnd === size) {
     goodEnd = (await lastNewlineBefore(handle, size)) + 1;
     tornStart = goodEnd;
   }
@@ -76,6 +92,14 @@ export async function readAuditTail(handle: FileHandle, size: number): Promise<A
   if (line && tornStart === size && line.length <= MAX_AUDIT_LINE_BYTES && !isJson(line)) {
     tornStart = lineStart;
     goodEnd = lineStart;
+  }
+  if (tornStart < size && goodEnd > 0) {
+    // Parts of an append may reach the disk out of order, leaving space
+    // written ahead (empty lines) before a torn line's end: that space
+    // belongs to the torn append.
+    const text = await endOfText(handle, goodEnd);
+    goodEnd = text === 0 ? 0 : text + 1;
+    tornStart = goodEnd;
     lineStart = goodEnd > 0 ? (await lastNewlineBefore(handle, goodEnd - 1)) + 1 : 0;
     line = goodEnd > 0 ? await readAt(handle, lineStart, goodEnd - 1 - lineStart) : null;
   }

@@ -1,0 +1,108 @@
+// Space written ahead of the audit log's records, so that a durable append
+// overwrites bytes the file already has instead of making it longer.
+//
+// Why: an O_DSYNC write that makes a file longer must also put the file's new
+// size on disk (on ext4, a journal commit) before it returns; one that
+// overwrites blocks the file already owns only writes the data. Measured on
+// this machine's disk, one 800-byte O_DSYNC write: appending p50 180–220 µs,
+// p99 0.34–1.36 ms; overwriting p50 120–150 µs, p99 0.21–0.25 ms. Every action
+// waits for such a write (it is audited before it runs), so the tail matters.
+//
+// The space is newlines: the log stays JSON lines, and readers take empty
+// lines at the end for what they are (audit-reader.ts, audit-tail.ts). It is
+// written ahead in the background, through the thread pool and on the same
+// O_DSYNC descriptor (so it is on disk before it is used), when less than half
+// of the last stretch is left; stretches grow from 256 KiB to 1 MiB, so a log
+// that gets a few records costs little and a busy one extends rarely. A write
+// that does not fit waits for a stretch being written (they must not overlap)
+// and otherwise simply makes the file longer, as a plain append would; a
+// stretch that fails (disk full) leaves things so. Closing the log cuts the
+// space off again.
+import type { FileHandle } from 'node:fs/promises';
+
+/** The first stretch of space written ahead. */
+export const FIRST_STRETCH_BYTES = 256 * 1024;
+/** Stretches double up to this. */
+export const MAX_STRETCH_BYTES = 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/** What kind of log file the space is written for. */
+export interface SpaceAheadFile {
+  readonly regular: boolean;
+  /** Records are synced as they are written. */
+  readonly durable: boolean;
+  /** The descriptor is not O_DSYNC: each stretch needs an fdatasync. */
+  readonly syncAfterWrite: boolean;
+}
+
+/** The space after the records of one open log file. */
+export class SpaceAhead {
+  private stretch = FIRST_STRETCH_BYTES;
+  private writing: Promise<void> | null = null;
+
+  /** False for a log that is not durable (nothing to gain) or not a regular file. */
+  readonly enabled: boolean;
+
+  /** @param end bytes the file has (the records and any space after them) */
+  constructor(
+    private readonly handle: FileHandle,
+    private end: number,
+    private readonly file: SpaceAheadFile,
+  ) {
+    this.enabled = file.regular && file.durable;
+  }
+
+  /** Where a record goes: at the end of the records, or (not a regular file) wherever writes go. */
+  position(size: number): number | null {
+    return this.file.regular ? size : null;
+  }
+
+  /** Writes the first stretch after `size` bytes of records before the log is used. */
+  async prepare(size: number): Promise<void> {
+    this.grow(size);
+    await this.settle();
+  }
+
+  /** Waits, if a write of `length` bytes at `position` would reach the stretch being written. */
+  async before(position: number, length: number): Promise<void> {
+    if (position + length > this.end) await this.settle();
+  }
+
+  /** The records now end at `size`: writes the next stretch if little space is left. */
+  grow(size: number): void {
+    this.end = Math.max(this.end, size);
+    if (!this.enabled || this.writing !== null || this.end - size >= this.stretch / 2) return;
+    const from = this.end;
+    const length = this.stretch;
+    this.writing = this.write(from, length).finally(() => {
+      this.writing = null;
+    });
+  }
+
+  /** Waits for the stretch being written, if any. */
+  async settle(): Promise<void> {
+    await this.writing;
+  }
+
+  /** The file was cut to `size` bytes (after a failed append, or on close). */
+  cut(size: number): void {
+    this.end = size;
+  }
+
+  private async write(from: number, length: number): Promise<void> {
+    try {
+      const bytes = Buffer.alloc(length, NEWLINE);
+      let done = 0;
+      while (done < length) {
+        const { bytesWritten } = await this.handle.write(bytes, done, length - done, from + done);
+        done += bytesWritten;
+      }
+      if (this.file.syncAfterWrite) await this.handle.datasync();
+      this.end = Math.max(this.end, from + length);
+      this.stretch = Math.min(this.stretch * 2, MAX_STRETCH_BYTES);
+    } catch {
+      // No space ahead (disk full, quota): appends make the file longer, as
+      // plain appends do, and report their own failures; the next append tries again.
+    }
+  }
+}
