@@ -13,8 +13,11 @@ import type { IPty } from 'node-pty';
 /** How long input the pty could not take yet waits before it is offered again. */
 export const PTY_INPUT_RETRY_MS = 1;
 
+/** What input goes to: a node-pty terminal, or a pty master descriptor (`fd`) of terminal-pty.ts. */
+export type PtyInputTarget = Pick<IPty, 'write'> & { readonly fd?: number };
+
 /** The master side's file descriptor of a Unix node-pty terminal (not in its typings). */
-function masterFd(pty: IPty): number | null {
+function masterFd(pty: PtyInputTarget): number | null {
   const fd = (pty as unknown as { fd?: unknown }).fd;
   return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : null;
 }
@@ -27,7 +30,7 @@ export class PtyInput {
   private closed = false;
 
   constructor(
-    private readonly pty: IPty,
+    private readonly pty: PtyInputTarget,
     private readonly write: (fd: number, data: Buffer) => number = (fd, data) =>
       writeSync(fd, data),
   ) {

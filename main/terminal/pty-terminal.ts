@@ -5,16 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { spawn, type IPty } from 'node-pty';
 import { AssentError } from '../../protocol/errors';
 import type { TerminalEndReason } from '../../protocol/terminal';
 import type { AsciicastRecorder, RecordingSummary } from './asciicast-recorder';
 import { OutputPump } from './output-pump';
-import { PtyInput } from './pty-input';
-import { readPty, type PtyReader } from './pty-reader';
 import { killTerminalProcesses } from './process-tree';
 import { chooseShell, terminalEnvironment } from './shell-environment';
 import { StatusMarkerFilter } from './status-marker';
+import { spawnTerminalPty, type TerminalPty } from './terminal-pty';
 
 /** How long a supervised shell may take to show its first prompt. */
 export const SHELL_READY_TIMEOUT_MS = 10_000;
@@ -51,11 +49,9 @@ export interface TerminalEnd {
 export class PtyTerminal extends EventEmitter {
   readonly shell: string;
   readonly tag = randomBytes(16).toString('hex');
-  private readonly pty: IPty;
+  private readonly pty: TerminalPty;
   private readonly filter = new StatusMarkerFilter();
   private readonly pump: OutputPump;
-  private readonly input: PtyInput;
-  private readonly reader: PtyReader;
   private recorder: AsciicastRecorder | null;
   private statusWaiter: ((status: number) => void) | null = null;
   private lineBytes = 0;
@@ -71,27 +67,29 @@ export class PtyTerminal extends EventEmitter {
     this.recorder = options.recorder;
     const shell = chooseShell(options.mode);
     this.shell = shell.file;
+    this.pump = new OutputPump({
+      send: (batch) => this.deliver(batch),
+      pause: () => this.pty.reader.pause(),
+      resume: () => this.pty.reader.resume(),
+      onError: () => void this.end('session-ended'),
+    });
     try {
-      this.pty = spawn(shell.file, [...shell.args], {
-        name: 'xterm-256color',
-        cols: options.cols,
-        rows: options.rows,
-        cwd: options.cwd,
-        env: terminalEnvironment({ shell: shell.file, mode: options.mode, tag: this.tag }),
-        encoding: null,
-      });
+      this.pty = spawnTerminalPty(
+        shell.file,
+        shell.args,
+        {
+          name: 'xterm-256color',
+          cols: options.cols,
+          rows: options.rows,
+          cwd: options.cwd,
+          env: terminalEnvironment({ shell: shell.file, mode: options.mode, tag: this.tag }),
+        },
+        (data) => this.onData(data),
+      );
     } catch (err) {
       throw new AssentError('TERMINAL_SPAWN_FAILED', `Cannot start ${shell.file}.`, { cause: err });
     }
-    this.input = new PtyInput(this.pty);
-    this.pump = new OutputPump({
-      send: (batch) => this.deliver(batch),
-      pause: () => this.reader.pause(),
-      resume: () => this.reader.resume(),
-      onError: () => void this.end('session-ended'),
-    });
-    this.reader = readPty(this.pty, (data) => this.onData(data));
-    this.pty.onExit(({ exitCode }) => {
+    this.pty.onExit((exitCode) => {
       this.exited = true;
       // A shell we killed has no exit status of its own to report.
       if (this.ending === null) this.exitCode = exitCode;
@@ -154,7 +152,7 @@ export class PtyTerminal extends EventEmitter {
       r.recordMarker(marker);
       r.recordInput(line + '\r');
     });
-    if (!this.recordingLost) this.input.send(line + '\r');
+    if (!this.recordingLost) this.pty.input.send(line + '\r');
     const exitCode = await status;
     await this.pump.drained();
     return { exitCode, outputBytes: this.lineBytes };
@@ -165,7 +163,7 @@ export class PtyTerminal extends EventEmitter {
     if (this.options.mode !== 'interactive') throw new AssentError('TERMINAL_NOT_INTERACTIVE');
     if (this.ended) throw new AssentError('TERMINAL_ENDED');
     this.record((r) => r.recordInput(data));
-    if (!this.recordingLost) this.input.send(data);
+    if (!this.recordingLost) this.pty.input.send(data);
   }
 
   resize(cols: number, rows: number): void {
@@ -180,7 +178,7 @@ export class PtyTerminal extends EventEmitter {
     const char = signal === 'SIGINT' ? '\u0003' : '\u001c';
     this.record((r) => r.recordInput(char));
     if (this.recordingLost) return;
-    this.input.send(char);
+    this.pty.input.send(char);
     if (this.options.mode === 'supervised' && this.busy) this.nudgeAfterInterrupt(0);
   }
 
@@ -196,7 +194,7 @@ export class PtyTerminal extends EventEmitter {
       if (!this.busy || this.ended) return;
       if (this.shellAwaitingInput()) {
         this.record((r) => r.recordInput('\r'));
-        this.input.send('\r');
+        this.pty.input.send('\r');
       } else if (attempt < INTERRUPT_NUDGE_ATTEMPTS) this.nudgeAfterInterrupt(attempt + 1);
     }, INTERRUPT_NUDGE_MS).unref();
   }
@@ -235,7 +233,7 @@ export class PtyTerminal extends EventEmitter {
 
   private async finish(reason: TerminalEndReason): Promise<TerminalEnd> {
     this.reason = reason;
-    this.input.close();
+    this.pty.input.close();
     const survivors = await killTerminalProcesses(this.pty.pid, this.tag);
     if (!this.exited) {
       try {
@@ -251,6 +249,8 @@ export class PtyTerminal extends EventEmitter {
       new Promise((r) => setTimeout(r, FINAL_DRAIN_MS).unref()),
     ]);
     this.pump.stop();
+    // No input or resize goes to the pty after this: its descriptor is closed.
+    await this.pty.release();
     // After the last batch, so a replay ends with the end.
     this.mark(`terminal ended: ${reason}`);
     let recording: RecordingSummary | null = null;
