@@ -51,6 +51,8 @@ export interface PayloadJob {
   /** Keep new contents of files up to `fileBytes` each, `totalBytes` in all (preview diffs). */
   readonly keep: { readonly fileBytes: number; readonly totalBytes: number } | undefined;
   readonly control: SharedArrayBuffer;
+  /** Every chunk read goes here, for the main thread to hash the package (package-ring.ts). */
+  readonly ring: SharedArrayBuffer;
   /** Staged files are created ahead by a hash job (PRECREATE_* slots); else each is created here. */
   readonly precreated: SharedArrayBuffer | undefined;
 }
@@ -79,7 +81,7 @@ export interface HashDone {
 export type FixJob = PayloadJob | HashJob;
 
 export type PayloadFromWorker =
-  | { readonly t: 'header'; readonly manifest: Uint8Array; readonly signature: Uint8Array | null }
+  | { readonly t: 'header'; readonly manifest: Uint8Array; readonly signature: Uint8Array }
   /** Payload files checked (and staged): bytes so far and in all (every MiB or so, and at the end). */
   | { readonly t: 'file'; readonly done: number; readonly total: number }
   | PayloadDone
@@ -87,9 +89,8 @@ export type PayloadFromWorker =
 
 export interface PayloadDone {
   readonly t: 'done';
+  /** Bytes read (the package's size); the main thread hashed exactly these from the ring. */
   readonly size: number;
-  /** sha256 hex of the whole package: of exactly the bytes parsed. */
-  readonly sha256: string;
   readonly staged: ReadonlyArray<readonly [number, string]>;
   readonly kept: ReadonlyArray<readonly [string, Uint8Array]>;
 }

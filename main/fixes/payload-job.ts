@@ -2,16 +2,16 @@
 // benchmark): read the package, parse it (package-reader.ts: layout, limits,
 // names, entry types), check every payload file against the signed manifest
 // (listed, once, declared size, sha256) and, when staging, write it under the
-// name the agent chose (its manifest index), and hash the whole package from
-// the very buffers the parser reads. The worker has a core of its own and
+// name the agent chose (its manifest index), and copy every chunk read, before
+// the parser sees it, into the ring the main thread hashes the whole package
+// from (package-ring.ts). The worker has a core of its own and
 // calls the file system synchronously, as `tar` does: no thread pool round
 // trip per open, write, chmod and close. The main thread checks the signed
 // header (it answers `header` with the entries to expect, or `stop`).
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fchmodSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, openSync, writeSync } from 'node:fs';
 import { AssentError } from '../../protocol/errors';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
 import { fileSystemError } from '../../platform/atomic-file';
 import { STAGED_CREATE_FLAGS } from './hash-job';
@@ -28,37 +28,28 @@ import {
   type PayloadJob,
   type PayloadToWorker,
 } from './fix-worker-protocol';
-import { readFixPackage } from './package-reader';
-
-/** Bytes of package read at once (each into a fresh buffer: the parser keeps views of it). */
-export const PACKAGE_CHUNK_BYTES = 1024 * 1024;
+import { readFixPackage, type ReadPayload } from './package-reader';
+import { ringWriter } from './package-ring';
 
 /** Payload bytes between two progress messages (one per file cost more than the file's write). */
 const PROGRESS_BYTES = 1024 * 1024;
 
-/** A destination for one file's bytes, written as they arrive. */
-type Sink = (chunk: Buffer) => void;
+/** A destination for one file's bytes, written as they arrive (views valid only during the call). */
+type Sink = (chunk: Uint8Array) => void;
 
-/** Checks one payload file's bytes against its entry (size, sha256), passing them to `sink` and `keep`. */
-async function consume(
-  chunks: AsyncIterable<Buffer>,
+/** Checks one payload file's bytes against its entry (size, sha256), passing them to `sink` and copies to `keep`. */
+function consume(
+  read: ReadPayload,
   entry: PayloadEntry,
   sink: Sink | undefined,
   keep: Buffer[] | undefined,
-): Promise<void> {
+): void {
   const hash = createHash('sha256');
-  let count = 0;
-  for await (const chunk of chunks) {
-    count += chunk.length;
-    if (count > entry.size)
-      throw new AssentError(
-        'FIX_HASH_MISMATCH',
-        `${entry.path} is larger than the ${entry.size} bytes the manifest declares.`,
-      );
+  const count = read((chunk) => {
     hash.update(chunk);
-    keep?.push(chunk);
+    keep?.push(Buffer.from(chunk));
     sink?.(chunk);
-  }
+  });
   if (count !== entry.size)
     throw new AssentError(
       'FIX_HASH_MISMATCH',
@@ -71,7 +62,7 @@ async function consume(
     );
 }
 
-function writeAll(fd: number, chunk: Buffer): void {
+function writeAll(fd: number, chunk: Uint8Array): void {
   let offset = 0;
   while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
 }
@@ -109,17 +100,17 @@ function openStaged(
 }
 
 /** Stages one file at `path`; its mode is set once its bytes are all checked. */
-async function stageFile(
+function stageFile(
   open: () => number,
   entry: PayloadEntry,
-  chunks: AsyncIterable<Buffer>,
+  read: ReadPayload,
   keep: Buffer[] | undefined,
-): Promise<void> {
+): void {
   let fd: number | undefined;
   try {
     fd = open();
     const out = fd;
-    await consume(chunks, entry, (chunk) => writeAll(out, chunk), keep);
+    consume(read, entry, (chunk) => writeAll(out, chunk), keep);
     fchmodSync(fd, entry.mode);
   } catch (err) {
     if (err instanceof JobAborted) throw err;
@@ -129,30 +120,11 @@ async function stageFile(
   }
 }
 
-/** The package's bytes, read synchronously into fresh buffers. */
-function packageChunks(file: string, aborted: () => boolean): Readable {
-  function* chunks(): Generator<Buffer> {
-    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      for (;;) {
-        if (aborted()) throw new JobAborted('aborted');
-        const buffer = Buffer.allocUnsafe(PACKAGE_CHUNK_BYTES);
-        const n = readSync(fd, buffer, 0, buffer.length, null);
-        if (n === 0) return;
-        yield buffer.subarray(0, n);
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
-  return Readable.from(chunks());
-}
-
 /** Runs a payload job; every file it created is closed when it settles. */
 export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise<PayloadDone> {
-  const packageHash = createHash('sha256');
   const control = new Int32Array(job.control);
   const aborted = () => Atomics.load(control, CONTROL_ABORT) !== 0;
+  const ring = ringWriter(job.ring, aborted, () => new JobAborted('aborted'));
   const precreated = job.precreated ? new Int32Array(job.precreated) : undefined;
   /** Each payload entry and its position among them (the order staged files are created in ahead). */
   const byPath = new Map<string, { entry: PayloadEntry; position: number }>();
@@ -168,7 +140,7 @@ export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise
     job.file,
     {
       async header(manifest, signature) {
-        port.postMessage({ t: 'header', manifest, signature: signature ?? null });
+        port.postMessage({ t: 'header', manifest, signature });
         const reply = await nextMessage<PayloadToWorker>(port);
         if (reply.t === 'stop') throw new JobAborted('header refused');
         for (const [position, entry] of reply.entries.entries()) {
@@ -176,7 +148,7 @@ export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise
           total += entry.size;
         }
       },
-      async payload(path, size, chunks) {
+      payload(path, size, read) {
         if (aborted()) throw new JobAborted('aborted');
         const listed = byPath.get(path);
         if (seen.has(path))
@@ -203,15 +175,10 @@ export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise
             : undefined;
         if (job.stageDir !== undefined) {
           const target = join(job.stageDir, String(entry.index));
-          await stageFile(
-            () => openStaged(target, position, precreated, aborted),
-            entry,
-            chunks,
-            keep,
-          );
+          stageFile(() => openStaged(target, position, precreated, aborted), entry, read, keep);
           staged.push([entry.index, target]);
         } else {
-          await consume(chunks, entry, undefined, keep);
+          consume(read, entry, undefined, keep);
         }
         if (keep) {
           keptBytes += size;
@@ -224,16 +191,14 @@ export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise
         }
       },
     },
-    {
-      open: (file) => packageChunks(file, aborted),
-      onChunk: (chunk) => packageHash.update(chunk),
-    },
+    { chunks: ring },
   );
+  ring.end();
   const missing = [...byPath.keys()].filter((p) => !seen.has(p));
   if (missing.length > 0)
     throw new AssentError(
       'FIX_HASH_MISMATCH',
       `The payload lacks ${missing.length} file(s) the manifest lists, e.g. ${JSON.stringify(missing[0])}.`,
     );
-  return { t: 'done', size: size ?? 0, sha256: packageHash.digest('hex'), staged, kept };
+  return { t: 'done', size: size ?? 0, staged, kept };
 }

@@ -18,6 +18,7 @@ import {
   type PayloadFromWorker,
 } from './fix-worker-protocol';
 import { runFixJob } from './fix-worker-pool';
+import { hashRing, packageRing, wakeRing } from './package-ring';
 import { checkManifest, checkSignature, type FixSigner, type FixTrust } from './manifest-checks';
 import { readFixPackage } from './package-reader';
 
@@ -76,9 +77,10 @@ const asBuffer = (bytes: Uint8Array) =>
 
 /**
  * Reads and verifies a whole package; throws an AssentError with the first
- * reason it is refused. The header is checked here; the payload is read,
- * checked against the signed manifest and staged, and the package hashed,
- * by the fix worker (payload-job.ts). Settles only once the worker has
+ * reason it is refused. The header is checked here, and the whole package
+ * hashed from the chunks the fix worker reads (package-ring.ts); the payload
+ * is read, checked against the signed manifest and staged by the worker
+ * (payload-job.ts). Settles only once the worker has
  * stopped: after a failure nothing still writes into `stageDir`.
  */
 export async function verifyFixPackage(
@@ -94,6 +96,10 @@ export async function verifyFixPackage(
   const signal = options.signal;
   signal?.throwIfAborted();
   signal?.addEventListener('abort', abort, { once: true });
+  // The main thread hashes the package from the chunks the worker reads, while the worker parses.
+  const ring = packageRing();
+  let settled = false;
+  const packageHash = hashRing(ring, () => settled);
   let done: PayloadDone;
   try {
     done = await runFixJob<PayloadDone>(
@@ -105,6 +111,7 @@ export async function verifyFixPackage(
           ? { fileBytes: MAX_FIX_DIFF_SOURCE_BYTES, totalBytes: MAX_KEPT_TEXT_BYTES }
           : undefined,
         control: control.buffer as SharedArrayBuffer,
+        ring,
         precreated: options.stageDir !== undefined ? options.precreated : undefined,
       },
       (raw, reply) => {
@@ -113,8 +120,6 @@ export async function verifyFixPackage(
           options.progress?.(message.done, message.total);
         } else if (message.t === 'header') {
           try {
-            if (message.signature === null)
-              throw new AssentError('FIX_SIGNATURE_INVALID', 'The fix package is not signed.');
             header = checkHeader(asBuffer(message.manifest), asBuffer(message.signature), trust);
           } catch (err) {
             headerError = err;
@@ -142,13 +147,18 @@ export async function verifyFixPackage(
     signal?.throwIfAborted();
     throw headerError ?? err;
   } finally {
+    settled = true;
+    wakeRing(ring);
     signal?.removeEventListener('abort', abort);
   }
+  const hashed = await packageHash;
   signal?.throwIfAborted();
   if (!header) throw new AssentError('FIX_PACKAGE_INVALID', 'The fix package has no manifest.');
+  if (hashed?.size !== done.size)
+    throw new AssentError('FIX_PACKAGE_INVALID', 'The fix package changed while it was read.');
   return {
     ...header,
-    packageSha256: done.sha256,
+    packageSha256: hashed.sha256,
     packageSize: done.size,
     payloadBytes,
     contents: new Map(done.kept.map(([path, bytes]) => [path, asBuffer(bytes)])),
@@ -163,15 +173,18 @@ export async function verifyFixHeader(
   signal?: AbortSignal,
 ): Promise<Header> {
   let result: Header | undefined;
+  signal?.throwIfAborted();
   await readFixPackage(
     file,
     {
       header(manifestBytes, signatureBytes) {
-        result = checkHeader(manifestBytes, signatureBytes!, trust);
+        result = checkHeader(manifestBytes, signatureBytes, trust);
       },
-      payload: () => Promise.reject(new TypeError('headerOnly read reached the payload')),
+      payload() {
+        throw new TypeError('headerOnly read reached the payload');
+      },
     },
-    { signal, headerOnly: true },
+    { headerOnly: true },
   );
   if (!result) throw new AssentError('FIX_PACKAGE_INVALID', 'The fix package has no manifest.');
   return result;
