@@ -10,6 +10,8 @@
 // "allow similar for this session" under the customer folder; the measured
 // transfers run under those session grants (checked: basis session-grant).
 // For every transfer the CPU seconds of each process are read from /proc.
+// Each read's local copy and each written file are read back and hashed
+// afterwards (not timed).
 // Also a read dropped halfway by cutting the engineer's connection and
 // resumed from the local partial copy, checked against the hash.
 //
@@ -211,6 +213,8 @@ async function measure(): Promise<void> {
         assentCpu,
         variants.read,
       );
+      // What getFile wrote (past the page cache) must be what it hashed: read back, unmeasured.
+      if ((await sha256File(local)) !== expected) throw new Error('read: the local copy differs');
       await fsp.rm(local);
       // Write: engineer disk → relay → staged upload → atomic put in place (fsync, rename, dir fsync).
       const target = join(customerDir, `written-${round}.bin`);
@@ -225,6 +229,8 @@ async function measure(): Promise<void> {
         assentCpu,
         variants.write,
       );
+      if ((await sha256File(target)) !== expected)
+        throw new Error("write: the agent's file differs");
       await fsp.rm(target);
     }
     const loadAfter = loadavg()[0]!;

@@ -17,18 +17,21 @@
 // platform without O_DIRECT (the open or the first write fails with EINVAL).
 import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { BoundedWrites, RECEIVE_WINDOW_BYTES } from '../../platform/bounded-writes';
+import { BoundedWrites } from '../../platform/bounded-writes';
 
 /** File offsets and lengths of direct writes are multiples of this (a page; covers 512-byte and 4 KiB sectors). */
 const ALIGN_BYTES = 4096;
 /** Bytes written at once past the page cache. */
 export const DIRECT_BLOCK_BYTES = 1024 * 1024;
+/** Blocks in the ring (8 MiB: memory that is touched whole, once per lap, so kept small). */
+const RING_BLOCKS = 8;
 /**
- * Blocks in the ring: twice the window after which BoundedWrites holds the
- * link, so what still arrives after a hold has room. Should it not, the rest
- * of the download goes through the page cache.
+ * Bytes of full blocks that may wait for the disk before the link is held:
+ * half the ring, so what still arrives after a hold (at most a socket read
+ * and the frames in it) has room. Should it not, the rest of the download
+ * goes through the page cache.
  */
-const RING_BLOCKS = (2 * RECEIVE_WINDOW_BYTES) / DIRECT_BLOCK_BYTES;
+const DIRECT_WINDOW_BYTES = (RING_BLOCKS / 2) * DIRECT_BLOCK_BYTES;
 const WASM_PAGE_BYTES = 64 * 1024;
 
 /**
@@ -85,7 +88,7 @@ export class DirectWrites {
     start: number,
     hold: () => () => void,
   ) {
-    this.#writes = new BoundedWrites(hold);
+    this.#writes = new BoundedWrites(hold, direct ? DIRECT_WINDOW_BYTES : undefined);
     this.#direct = direct;
     this.#ring = direct ? alignedRing(RING_BLOCKS * DIRECT_BLOCK_BYTES) : undefined;
     this.#gather = direct !== undefined;
