@@ -6,12 +6,13 @@
 // the worker's handle must be the descriptor's only reader and its only
 // closer. Elsewhere (macOS, Windows' conpty) node-pty's wrapper is used,
 // read on the main thread (pty-reader.ts).
+import { closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { spawn, type IPtyForkOptions } from 'node-pty';
 import { PtyInput } from './pty-input';
 import { readPty, type PtyReader } from './pty-reader';
-import { readPtyOnThread } from './threaded-pty-reader';
+import { readPtyOnThread, type ThreadedPtyReader } from './threaded-pty-reader';
 
 /**
  * After the program exited, how long its last output may take to be read
@@ -121,7 +122,15 @@ function forkThreaded(
     },
   );
   const fd = term.fd;
-  const reader = readPtyOnThread(fd, onData);
+  let reader: ThreadedPtyReader;
+  try {
+    reader = readPtyOnThread(fd, onData);
+  } catch (err) {
+    // No worker (no thread could be started): nothing else holds the pty.
+    process.kill(term.pid, 'SIGKILL');
+    closeSync(fd);
+    throw err;
+  }
   let released = false;
   return {
     pid: term.pid,

@@ -124,6 +124,16 @@ describe.runIf(linux)('spawnTerminalPty (output read on a worker thread)', () =>
     await waitFor(() => existsSync(finished));
   });
 
+  it('releases while paused with the ring full: the worker ends and the master is closed', async () => {
+    const before = masterFds().length;
+    const pty = start(`head -c ${4 * PTY_RING_BYTES} /dev/zero; exec sleep 30`, () => undefined);
+    pty.reader.pause();
+    expect(masterFds().length).toBe(before + 1);
+    await sleep(300);
+    await pty.release();
+    expect(masterFds().length).toBe(before);
+  });
+
   it('reads nothing more after release, and release ends the worker while the program still runs', async () => {
     let received = 0;
     const pty = start('while :; do echo tick; sleep 0.01; done', (bytes) => {
