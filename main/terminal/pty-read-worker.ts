@@ -58,7 +58,6 @@ export function ptyReadWorker(tty: typeof Tty, threads: typeof WorkerThreads): v
   let closing = false;
   let waitingForRoom = false;
   let releaseHandle: (() => void) | null = null;
-  const free = (): number => size - ((written - Atomics.load(counters, 1)) | 0);
   // Where the next read lands: right after the last, never past the ring's end.
   const room = (): Uint8Array => {
     const at = written & (size - 1);
@@ -71,9 +70,13 @@ export function ptyReadWorker(tty: typeof Tty, threads: typeof WorkerThreads): v
         written = (written + nread) | 0;
         Atomics.store(counters, 0, written);
         Atomics.notify(counters, 0);
-        if (free() >= data.readRoom) return true;
+        if (size - ((written - Atomics.load(counters, 1)) | 0) >= data.readRoom) return true;
+        // Stopped here rather than by returning false (which stops after
+        // this returns): waitForRoom may already have found room and must
+        // then find the handle stopped to start it again.
+        stopReading();
         waitForRoom();
-        return false;
+        return true;
       },
     },
     // `onread` is net.Socket's (read into the given buffer); the typings have it for connect() only.
@@ -81,6 +84,13 @@ export function ptyReadWorker(tty: typeof Tty, threads: typeof WorkerThreads): v
   port.postMessage({ type: 'ready' } satisfies PtyReadWorkerMessage);
   const handle = (): StreamHandle | null =>
     (socket as unknown as { _handle: StreamHandle | null })._handle;
+  const stopReading = (): void => {
+    const h = handle();
+    if (h?.reading) {
+      h.reading = false;
+      h.readStop();
+    }
+  };
   // The ring is full: read again once the main thread has taken enough.
   const waitForRoom = (): void => {
     if (waitingForRoom) return;
@@ -88,7 +98,9 @@ export function ptyReadWorker(tty: typeof Tty, threads: typeof WorkerThreads): v
     const check = (): void => {
       const h = handle();
       if (closing || releaseHandle !== null || h === null) return;
-      if (free() >= data.readRoom) {
+      // One load: compared for room, then waited on (a take in between makes the wait return at once).
+      const consumed = Atomics.load(counters, 1);
+      if (size - ((written - consumed) | 0) >= data.readRoom) {
         waitingForRoom = false;
         if (!h.reading) {
           h.reading = true;
@@ -96,11 +108,7 @@ export function ptyReadWorker(tty: typeof Tty, threads: typeof WorkerThreads): v
         }
         return;
       }
-      const wait = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(
-        counters,
-        1,
-        Atomics.load(counters, 1),
-      );
+      const wait = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(counters, 1, consumed);
       if (wait.async) void wait.value.then(check);
       else check();
     };
@@ -115,11 +123,7 @@ export function ptyReadWorker(tty: typeof Tty, threads: typeof WorkerThreads): v
       destroy(err, done);
       return;
     }
-    const h = handle();
-    if (h?.reading) {
-      h.reading = false;
-      h.readStop();
-    }
+    stopReading();
     releaseHandle = () => destroy(err, done);
     port.postMessage({ type: 'eof', written } satisfies PtyReadWorkerMessage);
   };
