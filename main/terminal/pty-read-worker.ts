@@ -9,6 +9,7 @@
 import type * as Net from 'node:net';
 import type * as Tty from 'node:tty';
 import type * as WorkerThreads from 'node:worker_threads';
+import type { StreamHandle } from './pty-reader';
 
 /** Indexes into the shared Int32Array: bytes written into the ring, bytes the main thread has taken (both mod 2^32). */
 export const RING_WRITTEN = 0;
@@ -38,13 +39,6 @@ export interface AtomicsWithWaitAsync {
     index: number,
     value: number,
   ): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<string> };
-}
-
-/** The libuv stream under the ReadStream (Node internals, as pty-reader.ts uses them). */
-interface StreamHandle {
-  reading: boolean;
-  readStart(): number;
-  readStop(): number;
 }
 
 /** Reads the pty into the ring until told to close; runs on the worker thread. */

@@ -35,7 +35,7 @@ export interface PtyReader {
 }
 
 /** The libuv stream handle under a net.Socket (Node internals, as far as used here). */
-interface StreamHandle {
+export interface StreamHandle {
   reading: boolean;
   readStart(): number;
   readStop(): number;
