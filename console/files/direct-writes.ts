@@ -54,11 +54,31 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number)
     done += (await handle.write(bytes, done, bytes.length - done, position + done)).bytesWritten;
 }
 
-/** Opens `path` for direct writes, or undefined where the platform or file system has none. */
-async function openDirect(path: string): Promise<FileHandle | undefined> {
-  const direct = (constants as { O_DIRECT?: number }).O_DIRECT;
-  if (direct === undefined) return undefined;
-  return fsp.open(path, constants.O_WRONLY | direct).catch(() => undefined);
+/**
+ * Opens `path` for direct writes, or undefined where the platform or file
+ * system has none, or where the path no longer names the file `handle` has
+ * open (it was replaced in between: the bytes must not go elsewhere).
+ */
+async function openDirect(handle: FileHandle, path: string): Promise<FileHandle | undefined> {
+  const flag = (constants as { O_DIRECT?: number }).O_DIRECT;
+  if (flag === undefined) return undefined;
+  const direct = await fsp
+    .open(path, constants.O_WRONLY | constants.O_NOFOLLOW | flag)
+    .catch(() => undefined);
+  if (!direct) return undefined;
+  const [opened, reopened] = await Promise.all([handle.stat(), direct.stat()]);
+  if (opened.dev === reopened.dev && opened.ino === reopened.ino) return direct;
+  await direct.close();
+  return undefined;
+}
+
+/** The ring, or undefined when the memory cannot be had (then the page cache is used). */
+function ringOrNothing(): Buffer | undefined {
+  try {
+    return alignedRing(RING_BLOCKS * DIRECT_BLOCK_BYTES);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Writes a received stream into a file from a start position, in arrival order. */
@@ -78,19 +98,19 @@ export class DirectWrites {
 
   /**
    * @param handle the opened file (written through the page cache where direct writes cannot be; the caller truncates, syncs and closes it)
-   * @param direct the same file opened with O_DIRECT (openDirect), if it could be
+   * @param direct the same file opened with O_DIRECT, and the ring, if both could be had
    * @param start file position of the first byte
    * @param hold stops the link reading (see BoundedWrites)
    */
   private constructor(
     private readonly handle: FileHandle,
-    direct: FileHandle | undefined,
+    direct: { handle: FileHandle; ring: Buffer } | undefined,
     start: number,
     hold: () => () => void,
   ) {
     this.#writes = new BoundedWrites(hold, direct ? DIRECT_WINDOW_BYTES : undefined);
-    this.#direct = direct;
-    this.#ring = direct ? alignedRing(RING_BLOCKS * DIRECT_BLOCK_BYTES) : undefined;
+    this.#direct = direct?.handle;
+    this.#ring = direct?.ring;
     this.#gather = direct !== undefined;
     this.#position = start;
     this.#blockAt = start;
@@ -98,17 +118,29 @@ export class DirectWrites {
 
   /**
    * The writes into `path` (already opened as `handle`) from `start`;
-   * `direct` opens its direct handle (default: O_DIRECT where the platform
-   * has it; a file system that refuses it is found by the open or the first write).
+   * `openDirect` opens its direct handle (default: O_DIRECT where the
+   * platform has it, on the same file as `handle`; a file system that refuses
+   * it is found by the open or the first write).
    */
   static async open(
     handle: FileHandle,
     path: string,
     start: number,
     hold: () => () => void,
-    direct: (path: string) => Promise<FileHandle | undefined> = openDirect,
+    openDirectHandle: (
+      handle: FileHandle,
+      path: string,
+    ) => Promise<FileHandle | undefined> = openDirect,
   ): Promise<DirectWrites> {
-    return new DirectWrites(handle, await direct(path), start, hold);
+    const direct = await openDirectHandle(handle, path);
+    const ring = direct ? ringOrNothing() : undefined;
+    if (direct && !ring) await direct.close();
+    return new DirectWrites(
+      handle,
+      direct && ring ? { handle: direct, ring } : undefined,
+      start,
+      hold,
+    );
   }
 
   /** True while new bytes go past the page cache. */

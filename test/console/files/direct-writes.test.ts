@@ -41,7 +41,7 @@ async function writeThrough(
   options: {
     start?: number;
     prefix?: Buffer;
-    direct?: (path: string) => Promise<FileHandle | undefined>;
+    direct?: (handle: FileHandle, path: string) => Promise<FileHandle | undefined>;
     awaitEach?: boolean;
   } = {},
 ): Promise<Written> {
@@ -114,6 +114,22 @@ describe('DirectWrites', () => {
     const { path, wasDirect } = await writeThrough(data, { direct: async () => undefined });
     expect(wasDirect).toBe(false);
     expect(readFileSync(path).equals(data)).toBe(true);
+  });
+
+  it('writes only into the opened file when its path was replaced before the direct open', async () => {
+    const path = join(dir, `file-${files++}`);
+    const handle = await fsp.open(path, 'w');
+    await fsp.rename(path, `${path}.opened`);
+    writeFileSync(path, 'someone else');
+    const writes = await DirectWrites.open(handle, path, 0, () => () => undefined);
+    expect(writes.direct).toBe(false);
+    const data = randomBytes(DIRECT_BLOCK_BYTES + 10);
+    writes.add(data);
+    await writes.settled();
+    await writes.close();
+    await handle.close();
+    expect(readFileSync(`${path}.opened`).equals(data)).toBe(true);
+    expect(readFileSync(path, 'utf8')).toBe('someone else');
   });
 
   it('reports a failed write through settled, with its code', async () => {
