@@ -21,7 +21,7 @@ import { recoverUnlocked } from './recover';
 import { swapIn } from './swap';
 import { precreateControl } from './fix-worker-protocol';
 import { fixesDir, loadRegistry, saveRegistry, withInstalled, type InstalledFix } from './registry';
-import { TARGET_WORK_DIR_NAME, checkTargetRoot, inspectTarget, targetDigest } from './target-state';
+import { TARGET_WORK_DIR_NAME, inspectTarget, targetDigest } from './target-state';
 import { verifyFixHeader, verifyFixPackage } from './verify';
 
 export interface ApplyFixOptions {
@@ -80,16 +80,16 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
   const trust = fixTrust(options.trust, registry);
   const header = await verifyFixHeader(options.packagePath, trust, signal);
   const manifest = header.manifest;
-  // The target root must be a real directory before a work directory is chosen on its file system.
-  await checkTargetRoot(manifest.targetRoot);
+  // Conflicts are found before anything is written; the old files are hashed below, in parallel
+  // with staging (directories and files to add checked again, files to replace opened without following links).
+  const inspected = await inspectTarget(manifest, { hash: false });
   const workDir = await chooseWorkDir(dataDir, manifest.targetRoot, manifest.id);
   let journaled = false;
   let record: InstalledFix | undefined;
   const stagedDir = join(workDir, 'staged');
   const flush = new EarlyFlush(stagedDir);
   // The hash job creates the staged files ahead while the payload worker fills them (creating a
-  // file costs more than writing it; the payload worker creates those it reaches first); if the
-  // inspection fails, the payload worker stops.
+  // file costs more than writing it); if the inspection fails, the payload worker stops.
   const toStage = manifest.files.flatMap((entry, i) =>
     entry.op === 'remove' ? [] : [join(stagedDir, String(i))],
   );
@@ -100,6 +100,7 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
       verifyFixPackage(options.packagePath, trust, {
         stageDir: stagedDir,
         precreated,
+        checkedHeader: header,
         signal: signal
           ? AbortSignal.any([signal, inspectionFailed.signal])
           : inspectionFailed.signal,
@@ -108,20 +109,13 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
           options.progress?.(done, total, 'staging');
         },
       }),
-      // The target is inspected while staging goes on (nothing is written to the target before
-      // both have finished): conflicts first, then the old files hashed (directories and files to
-      // add checked again, files to replace opened without following links).
-      inspectTarget(manifest, { hash: false })
-        .then((inspected) =>
-          inspectTarget(manifest, {
-            inspected,
-            precreate: { paths: toStage, control: precreated },
-          }),
-        )
-        .catch((err: unknown) => {
-          inspectionFailed.abort(err);
-          throw err;
-        }),
+      inspectTarget(manifest, {
+        inspected,
+        precreate: { paths: toStage, control: precreated },
+      }).catch((err: unknown) => {
+        inspectionFailed.abort(err);
+        throw err;
+      }),
     ).finally(() => flush.settle());
     if (
       options.expectedTargetDigest !== undefined &&

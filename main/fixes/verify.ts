@@ -56,9 +56,20 @@ export interface VerifyOptions {
   readonly signal?: AbortSignal;
   /** Called after each payload file with bytes so far and the total. */
   readonly progress?: (done: number, total: number) => void;
+  /**
+   * A header verifyFixHeader checked moments ago (apply): when the package
+   * still holds exactly its manifest and signature bytes, its checks are not
+   * run again while the worker waits for the answer.
+   */
+  readonly checkedHeader?: CheckedHeader;
 }
 
 type Header = Pick<VerifiedFix, 'manifest' | 'manifestSha256' | 'signer' | 'fromVersion'>;
+
+/** A header that passed its checks, with the bytes they were run on. */
+export interface CheckedHeader extends Header {
+  readonly checkedBytes: { readonly manifest: Buffer; readonly signature: Buffer };
+}
 
 /** The signature, signer and manifest checks of a package's header. */
 function checkHeader(manifestBytes: Buffer, signatureBytes: Buffer, trust: FixTrust): Header {
@@ -120,7 +131,19 @@ export async function verifyFixPackage(
           options.progress?.(message.done, message.total);
         } else if (message.t === 'header') {
           try {
-            header = checkHeader(asBuffer(message.manifest), asBuffer(message.signature), trust);
+            const manifest = asBuffer(message.manifest);
+            const signature = asBuffer(message.signature);
+            const known = options.checkedHeader;
+            header =
+              known?.checkedBytes.manifest.equals(manifest) &&
+              known.checkedBytes.signature.equals(signature)
+                ? {
+                    manifest: known.manifest,
+                    manifestSha256: known.manifestSha256,
+                    signer: known.signer,
+                    fromVersion: known.fromVersion,
+                  }
+                : checkHeader(manifest, signature, trust);
           } catch (err) {
             headerError = err;
             reply({ t: 'stop' });
@@ -171,14 +194,17 @@ export async function verifyFixHeader(
   file: string,
   trust: FixTrust,
   signal?: AbortSignal,
-): Promise<Header> {
-  let result: Header | undefined;
+): Promise<CheckedHeader> {
+  let result: CheckedHeader | undefined;
   signal?.throwIfAborted();
   await readFixPackage(
     file,
     {
-      header(manifestBytes, signatureBytes) {
-        result = checkHeader(manifestBytes, signatureBytes, trust);
+      header(manifest, signature) {
+        result = {
+          ...checkHeader(manifest, signature, trust),
+          checkedBytes: { manifest, signature },
+        };
       },
       payload() {
         throw new TypeError('headerOnly read reached the payload');

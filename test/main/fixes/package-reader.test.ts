@@ -11,7 +11,8 @@ import { applyFix } from '../../../main/fixes/apply';
 import { fixTrust } from '../../../main/fixes/fix-types';
 import { RING_SLOTS, RING_SLOT_BYTES } from '../../../main/fixes/package-ring';
 import { loadRegistry } from '../../../main/fixes/registry';
-import { verifyFixPackage } from '../../../main/fixes/verify';
+import { verifyFixHeader, verifyFixPackage } from '../../../main/fixes/verify';
+import { generateSigningKeyPair } from '../../../platform/signing';
 import { codeOf, makeWorld, sha, snapshot, type FixWorld } from './fix-world';
 
 let world: FixWorld;
@@ -92,5 +93,18 @@ describe('the fix package reader', () => {
     const trailing = join(world.root, 'trailing.assentfix');
     await fsp.writeFile(trailing, Buffer.concat([bytes, Buffer.from('x'.repeat(512))]));
     expect(await codeOf(verify(trailing))).toBe('FIX_PACKAGE_INVALID');
+  });
+
+  it('checks a header again unless its bytes are exactly those checked before', async () => {
+    const trust = fixTrust(world.trust, await loadRegistry(world.dataDir));
+    const good = await world.pack({ id: 'FIX-HEAD' });
+    const checked = await verifyFixHeader(good, trust);
+    const again = await verifyFixPackage(good, trust, { checkedHeader: checked });
+    expect(again.manifestSha256).toBe(checked.manifestSha256);
+    // Another package in its place (signed by a key the ground rules do not list): checked anew.
+    const other = await world.pack({ id: 'FIX-HEAD', key: generateSigningKeyPair() });
+    expect(await codeOf(verifyFixPackage(other, trust, { checkedHeader: checked }))).toBe(
+      'FIX_SIGNER_NOT_ALLOWED',
+    );
   });
 });
