@@ -19,7 +19,7 @@ import {
 import type { MessageOf } from '../../protocol/wire/messages';
 import { requestAction, type RequestActionOptions } from '../actions/request-action';
 import type { EngineerLink } from '../engineer-link';
-import { DirectWrites } from './direct-writes';
+import { DirectWrites } from '../../platform/direct-writes';
 import { localChunks } from './local-chunks';
 
 /** Callbacks of one file request (pending prompt, progress, cancel). */

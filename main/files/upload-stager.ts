@@ -38,6 +38,8 @@ export class UploadStager {
       ttlMs: options.ttlMs ?? UPLOAD_TTL_MS,
       maxStaged: MAX_STAGED_UPLOADS,
       syncWhenDone: false,
+      // Moved into place by file.write / file.edit, not read back: past the page cache.
+      direct: true,
       problems: {
         inUse: () =>
           new AssentError('FILE_UPLOAD_INVALID', 'That upload stream id is already in use.'),

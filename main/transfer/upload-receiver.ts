@@ -13,7 +13,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BoundedWrites } from '../../platform/bounded-writes';
+import { DirectWrites } from '../../platform/direct-writes';
 import { AssentError, type ErrorCode } from '../../protocol/errors';
 import type { PeerLink } from '../session/peer-link';
 
@@ -64,6 +64,12 @@ export interface UploadReceiverOptions {
   readonly maxStaged: number;
   /** fsync the file before reporting it received. */
   readonly syncWhenDone: boolean;
+  /**
+   * Write the bytes past the page cache (platform/direct-writes.ts): for
+   * uploads that are moved into place and not read back soon (file
+   * uploads); a fix package is read right after, from the page cache.
+   */
+  readonly direct?: boolean;
   readonly problems: UploadProblems;
   /** Sends the domain's "send the bytes now" message. */
   readonly sendReady: (upload: number) => void;
@@ -78,7 +84,7 @@ interface Receiving extends Omit<ReceivedUpload, 'sha256'> {
   readonly hash: Hash;
   received: number;
   /** The chunks' writes; past a window the link stops reading until the disk catches up. */
-  writes: BoundedWrites;
+  writes: DirectWrites;
   stop: () => void;
   failed: AssentError | null;
 }
@@ -137,7 +143,13 @@ export class UploadReceiver {
       handle,
       hash: createHash('sha256'),
       received: 0,
-      writes: new BoundedWrites(() => this.options.link.holdInbound()),
+      writes: await DirectWrites.open(
+        handle,
+        file,
+        0,
+        () => this.options.link.holdInbound(),
+        this.options.direct ? undefined : async () => undefined,
+      ),
       stop: () => undefined,
       failed: null,
     };
@@ -154,11 +166,7 @@ export class UploadReceiver {
       entry.failed = this.options.problems.overflow();
     } else {
       entry.hash.update(chunk);
-      entry.writes.add(chunk.length, async () => {
-        let offset = 0;
-        while (offset < chunk.length)
-          offset += (await entry.handle.write(chunk, offset)).bytesWritten;
-      });
+      entry.writes.add(chunk);
     }
     if (entry.failed || entry.received === entry.size) void this.finish(entry);
   }
@@ -168,13 +176,14 @@ export class UploadReceiver {
     this.receiving.delete(entry.upload);
     let failure = entry.failed;
     try {
-      await entry.writes.settled;
+      await entry.writes.settled();
       if (this.options.syncWhenDone) await entry.handle.sync();
     } catch (err) {
       const code: ErrorCode =
         (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'DISK_FULL' : 'IO_FAILED';
       failure = new AssentError(code, `${this.options.problems.stageFailed}.`, { cause: err });
     }
+    await entry.writes.close();
     await entry.handle.close().catch(() => undefined);
     const sha256 = entry.hash.digest('hex');
     if (!failure && entry.announced !== undefined && sha256 !== entry.announced)
@@ -220,7 +229,7 @@ export class UploadReceiver {
       entry.stop();
       if (this.options.problems.stopped) entry.failed = this.options.problems.stopped();
       this.receiving.delete(entry.upload);
-      await entry.writes.settled.catch(() => undefined);
+      await entry.writes.close();
       await entry.handle.close().catch(() => undefined);
       await fsp.rm(entry.file, { force: true });
     }

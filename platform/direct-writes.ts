@@ -1,4 +1,5 @@
-// The writes of a download (issue 3): the received bytes go to the local file
+// The writes of a receiver (issue 3: a download on the engineer's side, a
+// staged file upload on the agent's): the received bytes go to the file
 // at increasing positions, past the page cache (O_DIRECT) where the file
 // system allows it. In bench/files.ts a 1 GiB download written through the
 // page cache cost the engineer 0.3–1.0 s of kernel time per GiB (allocating
@@ -17,7 +18,7 @@
 // platform without O_DIRECT (the open or the first write fails with EINVAL).
 import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { BoundedWrites } from '../../platform/bounded-writes';
+import { BoundedWrites } from './bounded-writes';
 
 /** File offsets and lengths of direct writes are multiples of this (a page; covers 512-byte and 4 KiB sectors). */
 const ALIGN_BYTES = 4096;

@@ -9,8 +9,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DIRECT_BLOCK_BYTES, DirectWrites } from '../../../console/files/direct-writes';
-import { FILE_CHUNK_BYTES } from '../../../protocol/files';
+import { DIRECT_BLOCK_BYTES, DirectWrites } from '../../platform/direct-writes';
+import { FILE_CHUNK_BYTES } from '../../protocol/files';
 
 const dir = mkdtempSync(join(tmpdir(), 'assent-direct-writes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
