@@ -33,12 +33,17 @@ async function appendSome(log: AuditLog, from: number, count: number): Promise<v
     await log.append({ type: 'action.result', data: { i, note: 'x'.repeat(300) } });
 }
 
+/** A fresh data directory with an open durable log of `count` records. */
+async function logWith(count: number): Promise<{ dataDir: string; file: string; log: AuditLog }> {
+  const dataDir = await tempDataDir();
+  const log = await AuditLog.open(dataDir);
+  await appendSome(log, 0, count);
+  return { dataDir, file: auditLogPath(dataDir), log };
+}
+
 describe('AuditLog space written ahead', () => {
   it('keeps newlines after the records while open, verifies, and ends with the last record once closed', async () => {
-    const dataDir = await tempDataDir();
-    const file = auditLogPath(dataDir);
-    const log = await AuditLog.open(dataDir);
-    await appendSome(log, 0, 5);
+    const { file, log } = await logWith(5);
 
     const open = await readFile(file);
     const records = recordsOf(open);
@@ -67,10 +72,7 @@ describe('AuditLog space written ahead', () => {
   });
 
   it('continues the chain right after the last record when a killed writer left space ahead', async () => {
-    const dataDir = await tempDataDir();
-    const file = auditLogPath(dataDir);
-    const log = await AuditLog.open(dataDir);
-    await appendSome(log, 0, 3);
+    const { dataDir, file, log } = await logWith(3);
     const leftByKill = await readFile(file);
     await log.close();
     await writeFile(file, leftByKill);
@@ -97,10 +99,7 @@ describe('AuditLog space written ahead', () => {
   });
 
   it('moves aside a torn append whose end reached the disk before its start, with the space before it', async () => {
-    const dataDir = await tempDataDir();
-    const file = auditLogPath(dataDir);
-    const log = await AuditLog.open(dataDir);
-    await appendSome(log, 0, 2);
+    const { dataDir, file, log } = await logWith(2);
     const whole = await readFile(file);
     await log.close();
     // Power lost in the third append: its second half is on disk, its first half is still space.
@@ -122,10 +121,7 @@ describe('AuditLog space written ahead', () => {
   });
 
   it('fails verification at an empty line that has a record after it', async () => {
-    const dataDir = await tempDataDir();
-    const file = auditLogPath(dataDir);
-    const log = await AuditLog.open(dataDir);
-    await appendSome(log, 0, 3);
+    const { file, log } = await logWith(3);
     await log.close();
     const lines = (await readFile(file, 'utf8')).split('\n');
     await writeFile(file, [lines[0], '', '', lines[1], lines[2], ''].join('\n'));
