@@ -1,7 +1,7 @@
 // The space the audit log writes ahead of its records (main/audit/space-ahead.ts):
 // what the file holds while open and after close, what a killed writer leaves
 // and how the next open reads it, empty lines that are not at the end, and a
-// full disk (a real 512 KiB tmpfs, mounted as root).
+// full disk (a real 4 MiB tmpfs, mounted as root).
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { isAssentError } from '../../../protocol/errors';
 import { AuditLog, auditLogPath } from '../../../main/audit/audit-log';
 import { readAuditRecords } from '../../../main/audit/audit-reader';
 import { verifyAuditLog } from '../../../main/audit/audit-verify';
-import { FIRST_STRETCH_BYTES } from '../../../main/audit/space-ahead';
+import { STRETCH_BYTES } from '../../../main/audit/space-ahead';
 import { tempDataDir } from './audit-fixtures';
 
 const NEWLINE = 0x0a;
@@ -47,7 +47,7 @@ describe('AuditLog space written ahead', () => {
 
     const open = await readFile(file);
     const records = recordsOf(open);
-    expect(open.length).toBeGreaterThanOrEqual(records.length + FIRST_STRETCH_BYTES / 2);
+    expect(open.length).toBeGreaterThanOrEqual(records.length + STRETCH_BYTES / 2);
     expect(open.subarray(records.length).every((b) => b === NEWLINE)).toBe(true);
     expect(records.toString('utf8').split('\n').filter(Boolean)).toHaveLength(5);
     expect(await verifyAuditLog(file)).toMatchObject({ ok: true, count: 5 });
@@ -154,35 +154,40 @@ describe.runIf(canMount)('AuditLog on a full disk (real tmpfs)', () => {
   it('keeps auditing into the space ahead, then refuses cleanly, and goes on once there is room', async () => {
     const dataDir = join(await tempDataDir(), 'small');
     await mkdir(dataDir);
-    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', dataDir]);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dataDir]);
     expect(mounted.status, String(mounted.stderr)).toBe(0);
     mounts.push(dataDir);
     const log = await AuditLog.open(dataDir);
-    // Fill what is left of the disk.
-    const filler = join(dataDir, 'filler');
-    await writeFile(filler, Buffer.alloc(1024 * 1024)).catch(() => undefined);
+    try {
+      // Fill what is left of the disk.
+      const filler = join(dataDir, 'filler');
+      await writeFile(filler, Buffer.alloc(8 * 1024 * 1024)).catch(() => undefined);
 
-    // The space ahead already belongs to the log: records still land.
-    await appendSome(log, 0, 20);
-    // Past it, appends fail with the audit's code and nothing half-written stays.
-    let failure: unknown = null;
-    for (let i = 20; i < 2000 && failure === null; i++)
-      await appendSome(log, i, 1).catch((cause: unknown) => (failure = cause));
-    expect(isAssentError(failure) && failure.code).toBe('AUDIT_WRITE_FAILED');
-    const kept = log.lastSeq;
-    expect(kept).toBeGreaterThanOrEqual(20);
-    expect(await verifyAuditLog(auditLogPath(dataDir))).toMatchObject({ ok: true, count: kept });
+      // The space ahead already belongs to the log: records still land.
+      await appendSome(log, 0, 20);
+      // Past it, appends fail with the audit's code and nothing half-written stays.
+      let failure: unknown = null;
+      for (let i = 20; i < 20_000 && failure === null; i++)
+        await appendSome(log, i, 1).catch((cause: unknown) => (failure = cause));
+      expect(isAssentError(failure) && failure.code).toBe('AUDIT_WRITE_FAILED');
+      const kept = log.lastSeq;
+      expect(kept).toBeGreaterThanOrEqual(20);
+      expect(await verifyAuditLog(auditLogPath(dataDir))).toMatchObject({ ok: true, count: kept });
 
-    // Room again: the log goes on.
-    await writeFile(filler, '');
-    await appendSome(log, kept, 3);
-    await log.close();
-    expect(await verifyAuditLog(auditLogPath(dataDir))).toMatchObject({
-      ok: true,
-      count: kept + 3,
-    });
-    expect((await stat(auditLogPath(dataDir))).size).toBe(
-      recordsOf(await readFile(auditLogPath(dataDir))).length,
-    );
+      // Room again: the log goes on.
+      await writeFile(filler, '');
+      await appendSome(log, kept, 3);
+      await log.close();
+      expect(await verifyAuditLog(auditLogPath(dataDir))).toMatchObject({
+        ok: true,
+        count: kept + 3,
+      });
+      expect((await stat(auditLogPath(dataDir))).size).toBe(
+        recordsOf(await readFile(auditLogPath(dataDir))).length,
+      );
+    } finally {
+      // Closed before the tmpfs is unmounted, also when the test failed.
+      await log.close();
+    }
   });
 });
