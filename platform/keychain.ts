@@ -5,7 +5,8 @@
 // machine (and the test suite) never share a key.
 import { Entry } from '@napi-rs/keyring';
 import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { AssentError } from '../protocol/errors';
 
 /** Which product part a secret belongs to. */
@@ -16,7 +17,25 @@ export function profileIdFor(directory: string): string {
   return createHash('sha256').update(resolve(directory)).digest('hex').slice(0, 16);
 }
 
+/**
+ * On Linux the keychain is the Secret Service, reached over the session's
+ * D-Bus. Without a session bus the keyring library does not always fail: it
+ * may keep the secret in this process's kernel keyring, where the next
+ * process does not find it (a key "stored" by `vendor init` was then missing
+ * for `vendor show`). So no session bus is refused up front, with the reason.
+ */
+export function sessionBusProblem(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (process.platform !== 'linux') return null;
+  if (env['DBUS_SESSION_BUS_ADDRESS']) return null;
+  const runtime = env['XDG_RUNTIME_DIR'];
+  if (runtime && existsSync(join(runtime, 'bus'))) return null;
+  return 'this session has no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus), so there is no Secret Service to keep private keys in. Run Assent in a desktop session, or in a session bus with a Secret Service (DEVELOPERS.md, "Without a desktop session")';
+}
+
 function entry(service: KeychainService, account: string): Entry {
+  const problem = sessionBusProblem();
+  if (problem !== null)
+    throw new AssentError('KEYCHAIN_UNAVAILABLE', `The OS keychain is not reachable: ${problem}.`);
   try {
     return new Entry(service, account);
   } catch (cause) {
