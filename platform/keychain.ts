@@ -19,10 +19,10 @@ export function profileIdFor(directory: string): string {
 
 /**
  * On Linux the keychain is the Secret Service, reached over the session's
- * D-Bus. Without a session bus the keyring library does not always fail: it
- * may keep the secret in this process's kernel keyring, where the next
- * process does not find it (a key "stored" by `vendor init` was then missing
- * for `vendor show`). So no session bus is refused up front, with the reason.
+ * D-Bus. Without a session bus the keyring library does not always fail:
+ * here `vendor init` reported its key stored and `vendor show`, the next
+ * process, did not find it (another time both failed with AccessDenied). So
+ * no session bus is refused up front, with the reason.
  */
 export function sessionBusProblem(env: NodeJS.ProcessEnv = process.env): string | null {
   if (process.platform !== 'linux') return null;
