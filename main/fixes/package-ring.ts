@@ -9,6 +9,7 @@
 // chunk the main thread has not hashed. No message per
 // chunk: two counters, Atomics.notify and Atomics.waitAsync.
 import { createHash } from 'node:crypto';
+import { waitAsync } from '../../platform/atomics-wait';
 import type { PackageChunks } from './tar-cursor';
 
 /** Slots in the ring: chunks read ahead of the main thread's hash at most. */
@@ -82,18 +83,6 @@ export function ringWriter(
 export function wakeRing(ring: SharedArrayBuffer): void {
   Atomics.notify(controlOf(ring), WRITTEN);
 }
-
-/** Atomics.waitAsync (Node 16+; typed in ES2024, this project's lib is ES2023). */
-const waitAsync = (
-  Atomics as unknown as {
-    waitAsync(
-      array: Int32Array,
-      index: number,
-      value: number,
-      timeout: number,
-    ): { async: false; value: string } | { async: true; value: Promise<string> };
-  }
-).waitAsync;
 
 /**
  * The main thread's side: hashes every chunk as the worker writes it, freeing

@@ -9,6 +9,7 @@
 import type * as Net from 'node:net';
 import type * as Tty from 'node:tty';
 import type * as WorkerThreads from 'node:worker_threads';
+import type { AtomicsWithWaitAsync } from '../../platform/atomics-wait';
 import type { StreamHandle } from './pty-reader';
 
 /** Indexes into the shared Int32Array: bytes written into the ring, bytes the main thread has taken (both mod 2^32). */
@@ -31,15 +32,6 @@ export type PtyReadWorkerMessage =
   | { readonly type: 'ready' }
   /** No more output: `written` is the final RING_WRITTEN. */
   | { readonly type: 'eof'; readonly written: number };
-
-/** Atomics.waitAsync (V8; TypeScript's lib has it from es2024 on, this project's does not). */
-export interface AtomicsWithWaitAsync {
-  waitAsync(
-    typed: Int32Array,
-    index: number,
-    value: number,
-  ): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<string> };
-}
 
 /** Reads the pty into the ring until told to close; runs on the worker thread. */
 export function ptyReadWorker(tty: typeof Tty, threads: typeof WorkerThreads): void {

@@ -10,11 +10,11 @@
 // descriptor and closes it when close() is called, once.
 import { closeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { waitAsync } from '../../platform/atomics-wait';
 import {
   PTY_READ_WORKER_SOURCE,
   RING_CONSUMED,
   RING_WRITTEN,
-  type AtomicsWithWaitAsync,
   type PtyReadWorkerData,
   type PtyReadWorkerMessage,
 } from './pty-read-worker';
@@ -97,11 +97,7 @@ export function readPtyOnThread(fd: number, onData: (bytes: Buffer) => void): Th
       return;
     }
     checkEnded();
-    const wait = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(
-      counters,
-      RING_WRITTEN,
-      seen,
-    );
+    const wait = waitAsync(counters, RING_WRITTEN, seen);
     if (wait.async) void wait.value.then(pump);
     else setImmediate(pump);
   };
