@@ -92,8 +92,9 @@ export class AuditLog implements AuditSink {
         durable,
         syncAfterWrite: durable && dsync === 0,
       });
-      // Space a killed writer left ahead may not have reached the disk yet.
-      if (durable && stat.size > tail.size) await handle.datasync();
+      // Space a killed writer left ahead may not have reached the disk yet
+      // (moving a torn line aside cut the file and synced it already).
+      if (durable && !moved && stat.size > tail.size) await handle.datasync();
       await ahead.prepare(tail.size);
       const log = new AuditLog(
         dataDir,

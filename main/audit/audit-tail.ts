@@ -39,29 +39,37 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
   return buffer.subarray(0, done);
 }
 
-/** Offset just after the last byte before `end` that is not a newline, or 0 (reads backwards). */
-async function endOfText(handle: FileHandle, end: number): Promise<number> {
+/**
+ * Reads backwards from `end`, a chunk at a time, until `find` returns an
+ * index in a chunk; the offset of that byte, or -1.
+ */
+async function scanBack(
+  handle: FileHandle,
+  end: number,
+  find: (chunk: Buffer) => number,
+): Promise<number> {
   let stop = end;
   while (stop > 0) {
     const start = Math.max(0, stop - CHUNK);
-    const chunk = await readAt(handle, start, stop - start);
-    for (let i = chunk.length - 1; i >= 0; i--) if (chunk[i] !== NEWLINE) return start + i + 1;
-    stop = start;
-  }
-  return 0;
-}
-
-/** Offset of the last newline before `end`, or -1 (reads backwards, a chunk at a time). */
-async function lastNewlineBefore(handle: FileHandle, end: number): Promise<number> {
-  let stop = end;
-  while (stop > 0) {
-    const start = Math.max(0, stop - CHUNK);
-    const chunk = await readAt(handle, start, stop - start);
-    const at = chunk.lastIndexOf(NEWLINE);
+    const at = find(await readAt(handle, start, stop - start));
     if (at !== -1) return start + at;
     stop = start;
   }
   return -1;
+}
+
+/** Offset just after the last byte before `end` that is not a newline, or 0. */
+async function endOfText(handle: FileHandle, end: number): Promise<number> {
+  const last = await scanBack(handle, end, (chunk) => {
+    for (let i = chunk.length - 1; i >= 0; i--) if (chunk[i] !== NEWLINE) return i;
+    return -1;
+  });
+  return last + 1;
+}
+
+/** Offset of the last newline before `end`, or -1. */
+function lastNewlineBefore(handle: FileHandle, end: number): Promise<number> {
+  return scanBack(handle, end, (chunk) => chunk.lastIndexOf(NEWLINE));
 }
 
 function isJson(bytes: Buffer): boolean {
