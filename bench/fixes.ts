@@ -93,13 +93,15 @@ export async function run(): Promise<void> {
       t0 = process.hrtime.bigint();
       const verified = await verifyFixPackage(pkg, fixTrust(trust, await loadRegistry(dataDir)));
       verifyMs.push(ms(t0));
-      // As the agent does: the apply is bound to the package the approver saw.
+      // As the agent does: the apply is bound to the package the approver saw, which was
+      // verified in full (each file's sha256) before the prompt.
       await applyFix({
         dataDir,
         packagePath: pkg,
         trust,
         approvedBy: 'bench',
         expectedSha256: verified.packageSha256,
+        verifiedSha256: verified.packageSha256,
       });
       applyMs.push(ms(t0));
 

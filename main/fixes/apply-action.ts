@@ -123,6 +123,8 @@ export function applyHandler(
             dataDir: deps.dataDir,
             packagePath: staged.file,
             expectedSha256: params.sha256,
+            // describe verified the package that hashes to this in full (each file's sha256).
+            verifiedSha256: context.action.contentHash,
             expectedTargetDigest: String(context.action.params['targetDigest']),
             trust: trustOf(deps),
             approvedBy: approvedBy(grant.basis, context.link),

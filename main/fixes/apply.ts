@@ -30,6 +30,13 @@ export interface ApplyFixOptions {
   readonly packagePath: string;
   /** The package sha256 the grant is bound to; the bytes read must hash to it. */
   readonly expectedSha256?: string;
+  /**
+   * The package sha256 of a verifyFixPackage this process ran before
+   * consent (every file's size and sha256 checked): staging then does not
+   * hash each file again, and the bytes read must hash to it
+   * (FIX_UPLOAD_INVALID) before the journal (verify.ts `verifiedSha256`).
+   */
+  readonly verifiedSha256?: string;
   /** The targetDigest the approver saw; the target must still hold exactly that. */
   readonly expectedTargetDigest?: string;
   readonly trust: FixTrustBase;
@@ -101,6 +108,7 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
         stageDir: stagedDir,
         precreated,
         checkedHeader: header,
+        ...(options.verifiedSha256 !== undefined ? { verifiedSha256: options.verifiedSha256 } : {}),
         signal: signal
           ? AbortSignal.any([signal, inspectionFailed.signal])
           : inspectionFailed.signal,

@@ -48,6 +48,12 @@ export interface PayloadJob {
   readonly kind: 'payload';
   readonly file: string;
   readonly stageDir: string | undefined;
+  /**
+   * Check each file's sha256 against its entry. False only when the caller
+   * compares the whole package's sha256 (hashed from the ring) with that of
+   * a package verified in full before (verify.ts `verifiedSha256`).
+   */
+  readonly fileHashes: boolean;
   /** Keep new contents of files up to `fileBytes` each, `totalBytes` in all (preview diffs). */
   readonly keep: { readonly fileBytes: number; readonly totalBytes: number } | undefined;
   readonly control: SharedArrayBuffer;

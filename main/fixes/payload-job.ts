@@ -1,7 +1,8 @@
 // The payload pass of a fix package, as the fix worker runs it (issue 5
 // benchmark): read the package, parse it (package-reader.ts: layout, limits,
 // names, entry types), check every payload file against the signed manifest
-// (listed, once, declared size, sha256) and, when staging, write it under the
+// (listed, once, declared size, sha256 unless the caller compares the whole
+// package with one verified in full) and, when staging, write it under the
 // name the agent chose (its manifest index), and copy every chunk read, before
 // the parser sees it, into the ring the main thread hashes the whole package
 // from (package-ring.ts). The worker has a core of its own and
@@ -37,16 +38,20 @@ const PROGRESS_BYTES = 1024 * 1024;
 /** A destination for one file's bytes, written as they arrive (views valid only during the call). */
 type Sink = (chunk: Uint8Array) => void;
 
-/** Checks one payload file's bytes against its entry (size, sha256), passing them to `sink` and copies to `keep`. */
+/**
+ * Checks one payload file's bytes against its entry (size; sha256 unless
+ * `hashed` is false), passing them to `sink` and copies to `keep`.
+ */
 function consume(
   read: ReadPayload,
   entry: PayloadEntry,
+  hashed: boolean,
   sink: Sink | undefined,
   keep: Buffer[] | undefined,
 ): void {
-  const hash = createHash('sha256');
+  const hash = hashed ? createHash('sha256') : undefined;
   const count = read((chunk) => {
-    hash.update(chunk);
+    hash?.update(chunk);
     keep?.push(Buffer.from(chunk));
     sink?.(chunk);
   });
@@ -55,7 +60,7 @@ function consume(
       'FIX_HASH_MISMATCH',
       `${entry.path} has ${count} bytes, the manifest declares ${entry.size}.`,
     );
-  if (hash.digest('hex') !== entry.sha256)
+  if (hash && hash.digest('hex') !== entry.sha256)
     throw new AssentError(
       'FIX_HASH_MISMATCH',
       `${entry.path} does not match its hash in the signed manifest.`,
@@ -104,13 +109,14 @@ function stageFile(
   open: () => number,
   entry: PayloadEntry,
   read: ReadPayload,
+  hashed: boolean,
   keep: Buffer[] | undefined,
 ): void {
   let fd: number | undefined;
   try {
     fd = open();
     const out = fd;
-    consume(read, entry, (chunk) => writeAll(out, chunk), keep);
+    consume(read, entry, hashed, (chunk) => writeAll(out, chunk), keep);
     fchmodSync(fd, entry.mode);
   } catch (err) {
     if (err instanceof JobAborted) throw err;
@@ -175,10 +181,16 @@ export async function runPayloadJob(job: PayloadJob, port: MessagePort): Promise
             : undefined;
         if (job.stageDir !== undefined) {
           const target = join(job.stageDir, String(entry.index));
-          stageFile(() => openStaged(target, position, precreated, aborted), entry, read, keep);
+          stageFile(
+            () => openStaged(target, position, precreated, aborted),
+            entry,
+            read,
+            job.fileHashes,
+            keep,
+          );
           staged.push([entry.index, target]);
         } else {
-          consume(read, entry, undefined, keep);
+          consume(read, entry, job.fileHashes, undefined, keep);
         }
         if (keep) {
           keptBytes += size;

@@ -62,6 +62,18 @@ export interface VerifyOptions {
    * run again while the worker waits for the answer.
    */
   readonly checkedHeader?: CheckedHeader;
+  /**
+   * The package sha256 of an earlier verifyFixPackage in this process that
+   * checked every payload file's size and sha256 against the signed
+   * manifest (the agent's describe, before the approver was asked). The
+   * package must hash to it again, else FIX_UPLOAD_INVALID; each file's
+   * sha256 is then not computed again: the same package bytes hold the same
+   * manifest and the same files (SHA-256 collision resistance). Sizes,
+   * listing and the header are still checked while reading. Until this
+   * resolves, what was staged is unchecked: the caller must not let it reach
+   * the target before (apply: the staging directory is removed on failure).
+   */
+  readonly verifiedSha256?: string;
 }
 
 type Header = Pick<VerifiedFix, 'manifest' | 'manifestSha256' | 'signer' | 'fromVersion'>;
@@ -118,6 +130,7 @@ export async function verifyFixPackage(
         kind: 'payload',
         file,
         stageDir: options.stageDir,
+        fileHashes: options.verifiedSha256 === undefined,
         keep: options.keepSmallFiles
           ? { fileBytes: MAX_FIX_DIFF_SOURCE_BYTES, totalBytes: MAX_KEPT_TEXT_BYTES }
           : undefined,
@@ -179,6 +192,11 @@ export async function verifyFixPackage(
   if (!header) throw new AssentError('FIX_PACKAGE_INVALID', 'The fix package has no manifest.');
   if (hashed?.size !== done.size)
     throw new AssentError('FIX_PACKAGE_INVALID', 'The fix package changed while it was read.');
+  if (options.verifiedSha256 !== undefined && hashed.sha256 !== options.verifiedSha256)
+    throw new AssentError(
+      'FIX_UPLOAD_INVALID',
+      'The fix package is not the one verified before it was approved.',
+    );
   return {
     ...header,
     packageSha256: hashed.sha256,

@@ -220,6 +220,30 @@ describe('fix.apply through the router', () => {
     expect(await fsp.readdir(join(world.dataDir, 'fixes', 'incoming'))).toEqual([]);
   });
 
+  it('refuses a staged package whose bytes changed after the approver saw it', async () => {
+    const before = await snapshot(world.target);
+    const ref = await uploadPackage(await world.pack({}));
+    await link.next('fix.upload-done');
+    decide = async () => {
+      // The package describe verified in full is no longer what apply reads.
+      const incoming = join(world.dataDir, 'fixes', 'incoming');
+      const [name] = await fsp.readdir(incoming);
+      const file = join(incoming, name!);
+      const bytes = await fsp.readFile(file);
+      bytes[bytes.indexOf('threads = 8')] ^= 1;
+      await fsp.writeFile(file, bytes);
+      return { how: 'allow-once' };
+    };
+    await request('r6', 'fix.apply', ref);
+    expect(link.of('action.error')[0]).toMatchObject({
+      requestId: 'r6',
+      code: 'FIX_UPLOAD_INVALID',
+    });
+    expect(await snapshot(world.target)).toEqual(before);
+    expect((await loadRegistry(world.dataDir)).fixes).toEqual([]);
+    expect(await fsp.readdir(join(world.dataDir, 'fixes', 'work'))).toEqual([]);
+  });
+
   it('refuses when the target changed after the approver saw it', async () => {
     const ref = await uploadPackage(await world.pack({}));
     await link.next('fix.upload-done');

@@ -112,6 +112,7 @@ describe('the archive attack corpus', () => {
     const outsideBefore = await snapshot(outside);
     const results: Record<string, string> = {};
     const expected: Record<string, string> = {};
+    const good = await verify(await world.pack({}));
     for (const [i, c] of cases.entries()) {
       const file = await withBytes(`corpus-${i}.assentfix`, c.bytes);
       expected[c.name] = c.code;
@@ -125,6 +126,19 @@ describe('the archive attack corpus', () => {
       );
       // The describe-time verification refuses it the same way.
       expect(await codeOf(verify(file)), c.name).toBe(c.code);
+      // Applied as if a good package had been verified in full before (no per-file hashes):
+      // refused as well, with its own code or, once read to the end, by the package hash.
+      expect([c.code, 'FIX_UPLOAD_INVALID'], c.name).toContain(
+        await codeOf(
+          applyFix({
+            dataDir: world.dataDir,
+            packagePath: file,
+            trust: world.trust,
+            approvedBy: 'test',
+            verifiedSha256: good.packageSha256,
+          }),
+        ),
+      );
     }
     expect(results).toEqual(expected);
     expect(await snapshot(world.target)).toEqual(target);
@@ -132,5 +146,78 @@ describe('the archive attack corpus', () => {
     expect((await loadRegistry(world.dataDir)).fixes).toEqual([]);
     const work = join(world.dataDir, 'fixes', 'work');
     expect(await fsp.readdir(work).catch(() => [])).toEqual([]);
+  });
+});
+
+describe('apply with the package hash of a verification in full (no per-file hashes)', () => {
+  /** The target, the registry and the work directory are exactly as before. */
+  async function expectUntouched(target: Record<string, string>): Promise<void> {
+    expect(await snapshot(world.target)).toEqual(target);
+    expect((await loadRegistry(world.dataDir)).fixes).toEqual([]);
+    const workDir = join(world.dataDir, 'fixes', 'work');
+    expect(await fsp.readdir(workDir).catch(() => [])).toEqual([]);
+    expect(await fsp.readdir(join(world.dataDir, 'fixes')).catch(() => [])).not.toContain(
+      'journal.json',
+    );
+  }
+
+  it('refuses the package when a payload byte changed after the verification', async () => {
+    const pkg = await world.pack({ id: 'FIX-FLIP' });
+    const verified = await verify(pkg);
+    const target = await snapshot(world.target);
+    const flipped = await withBytes(
+      'flipped.assentfix',
+      flip(await fsp.readFile(pkg), 'threads = 8'),
+    );
+    const applyWith = (extra: object) =>
+      applyFix({
+        dataDir: world.dataDir,
+        packagePath: flipped,
+        trust: world.trust,
+        approvedBy: 'test',
+        ...extra,
+      });
+    // The agent's way: bound by the grant, verified in full before the prompt.
+    expect(
+      await codeOf(
+        applyWith({
+          expectedSha256: verified.packageSha256,
+          verifiedSha256: verified.packageSha256,
+        }),
+      ),
+    ).toBe('FIX_UPLOAD_INVALID');
+    await expectUntouched(target);
+    expect(await codeOf(applyWith({ verifiedSha256: verified.packageSha256 }))).toBe(
+      'FIX_UPLOAD_INVALID',
+    );
+    await expectUntouched(target);
+    // Without an earlier verification each file is hashed while staging, as before.
+    expect(await codeOf(applyWith({ expectedSha256: verified.packageSha256 }))).toBe(
+      'FIX_HASH_MISMATCH',
+    );
+    await expectUntouched(target);
+  });
+
+  it('refuses another signed package whose files all match its own manifest', async () => {
+    const verified = await verify(await world.pack({ id: 'FIX-FIRST' }));
+    const other = await world.pack({
+      id: 'FIX-FIRST',
+      files: { 'app.conf': 'port = 9090\nthreads = 1\n' },
+    });
+    // On its own the other package is valid: every file has its manifest's size and hash.
+    expect(await codeOf(verify(other))).toBe('ACCEPTED');
+    const target = await snapshot(world.target);
+    expect(
+      await codeOf(
+        applyFix({
+          dataDir: world.dataDir,
+          packagePath: other,
+          trust: world.trust,
+          approvedBy: 'test',
+          verifiedSha256: verified.packageSha256,
+        }),
+      ),
+    ).toBe('FIX_UPLOAD_INVALID');
+    await expectUntouched(target);
   });
 });
