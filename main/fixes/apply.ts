@@ -21,7 +21,7 @@ import { recoverUnlocked } from './recover';
 import { swapIn } from './swap';
 import { precreateControl } from './fix-worker-protocol';
 import { fixesDir, loadRegistry, saveRegistry, withInstalled, type InstalledFix } from './registry';
-import { TARGET_WORK_DIR_NAME, inspectTarget, targetDigest } from './target-state';
+import { TARGET_WORK_DIR_NAME, hashTarget, inspectLayout, targetDigest } from './target-state';
 import { verifyFixHeader, verifyFixPackage } from './verify';
 
 export interface ApplyFixOptions {
@@ -87,9 +87,11 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
   const trust = fixTrust(options.trust, registry);
   const header = await verifyFixHeader(options.packagePath, trust, signal);
   const manifest = header.manifest;
-  // Conflicts are found before anything is written; the old files are hashed below, in parallel
-  // with staging (directories and files to add checked again, files to replace opened without following links).
-  const inspected = await inspectTarget(manifest, { hash: false });
+  // The layout's conflicts (directories, files to add) are found before anything is written; the
+  // files to replace or remove are checked and hashed below, in parallel with staging, by the
+  // worker that creates the staged files ahead (hashTarget), and nothing reaches the target
+  // before both have finished.
+  const layout = await inspectLayout(manifest);
   const workDir = await chooseWorkDir(dataDir, manifest.targetRoot, manifest.id);
   let journaled = false;
   let record: InstalledFix | undefined;
@@ -117,13 +119,12 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
           options.progress?.(done, total, 'staging');
         },
       }),
-      inspectTarget(manifest, {
-        inspected,
-        precreate: { paths: toStage, control: precreated },
-      }).catch((err: unknown) => {
-        inspectionFailed.abort(err);
-        throw err;
-      }),
+      hashTarget(layout, { precreate: { paths: toStage, control: precreated } }).catch(
+        (err: unknown) => {
+          inspectionFailed.abort(err);
+          throw err;
+        },
+      ),
     ).finally(() => flush.settle());
     if (
       options.expectedTargetDigest !== undefined &&

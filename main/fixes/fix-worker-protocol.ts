@@ -63,11 +63,13 @@ export interface PayloadJob {
   readonly precreated: SharedArrayBuffer | undefined;
 }
 
-/** Hashes files (sha256 hex), in order. */
+/** Hashes regular files (sha256 hex), in order. */
 export interface HashJob {
   readonly kind: 'hash';
-  /** `size` from an lstat lets a small file be hashed with one read. */
-  readonly files: ReadonlyArray<{ readonly path: string; readonly size: number | undefined }>;
+  /** Absolute paths; the last component is never followed, a file that is not regular is refused. */
+  readonly files: readonly string[];
+  /** When set, every directory between it and a file is checked before the file is opened: no link on the way. */
+  readonly under: string | undefined;
   /** Stop after the first file that cannot be hashed. */
   readonly stopAtError: boolean;
   readonly control: SharedArrayBuffer;
@@ -76,8 +78,9 @@ export interface HashJob {
     { readonly paths: readonly string[]; readonly control: SharedArrayBuffer } | undefined;
 }
 
-/** One file's hash, or why it could not be hashed (its errno code in `error.code`). */
-export type HashOutcome = { readonly sha256: string } | { readonly error: SerializedError };
+/** One file's hash and size, or why it could not be hashed (its errno code in `error.code`). */
+export type HashOutcome =
+  { readonly sha256: string; readonly size: number } | { readonly error: SerializedError };
 
 export interface HashDone {
   readonly t: 'done';

@@ -4,7 +4,8 @@
 // open, read and close each without a thread pool round trip, into one
 // reused buffer.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Flags of a staged file: created here, never through a link, private until its mode is set. */
 export const STAGED_CREATE_FLAGS =
@@ -26,29 +27,78 @@ import {
 /** Bytes read at once when hashing a file. */
 const HASH_READ_BYTES = 1024 * 1024;
 
+/**
+ * The errno-style code of a file that opened but is not a regular file (a
+ * fifo, a device, a directory): BSD's "inappropriate file type", which Linux
+ * does not use, so it cannot be mistaken for a real open or read error.
+ */
+export const NOT_A_REGULAR_FILE_CODE = 'EFTYPE';
+
 let buffer: Buffer | undefined;
 
+function fileError(message: string, code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
+
 /**
- * sha256 hex of a file's contents. The last component is never followed
- * (ELOOP); a fifo does not block the open (O_NONBLOCK; no effect on a
- * regular file). With `expectedSize` (from an lstat), a short read that ends
- * exactly there is taken as the end of the file: one read for a small file.
+ * sha256 hex and size of a regular file's contents. The last component is
+ * never followed (ELOOP); a fifo or device does not block the open
+ * (O_NONBLOCK) and is refused before a byte is read (fstat), so nothing
+ * reads forever. A short read that ends exactly at the size fstat gave is
+ * taken as the end of the file: one read for a small file. Stops when
+ * `aborted` says so between two reads.
  */
-function hashFileSync(path: string, expectedSize: number | undefined): string {
+function hashFileSync(path: string, aborted: () => boolean): { sha256: string; size: number } {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   buffer ??= Buffer.allocUnsafe(HASH_READ_BYTES);
   try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw fileError(`${path} is not a regular file.`, NOT_A_REGULAR_FILE_CODE);
     const hash = createHash('sha256');
     let total = 0;
     for (;;) {
       const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
-      if (bytesRead === 0) return hash.digest('hex');
+      if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));
       total += bytesRead;
-      if (bytesRead < buffer.length && total === expectedSize) return hash.digest('hex');
+      if (bytesRead < buffer.length && total === stats.size) break;
+      if (aborted()) throw new Error('aborted');
     }
+    return { sha256: hash.digest('hex'), size: total };
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Checks that every directory between `root` and `path` is a real directory
+ * (lstat, each once per job in `known`): a file is never opened through a
+ * link on the way, which could lead anywhere (a device, a file outside the
+ * root). Throws ENOENT, ELOOP or ENOTDIR.
+ */
+function checkDirsBelow(root: string, path: string, known: Map<string, string>): void {
+  const dirs: string[] = [];
+  for (let dir = dirname(path); dir.length > root.length; dir = dirname(dir)) dirs.push(dir);
+  for (const dir of dirs.reverse()) {
+    let problem = known.get(dir);
+    if (problem === undefined) {
+      const stats = lstatSync(dir, { throwIfNoEntry: false });
+      problem = !stats
+        ? 'ENOENT'
+        : stats.isSymbolicLink()
+          ? 'ELOOP'
+          : stats.isDirectory()
+            ? ''
+            : 'ENOTDIR';
+      known.set(dir, problem);
+    }
+    if (problem !== '')
+      throw fileError(
+        problem === 'ENOENT'
+          ? `${dir} does not exist.`
+          : `${dir} is ${problem === 'ELOOP' ? 'a symbolic link' : 'not a directory'}.`,
+        problem,
+      );
   }
 }
 
@@ -85,12 +135,16 @@ function precreate(paths: readonly string[], shared: SharedArrayBuffer): void {
 export function runHashJob(job: HashJob): HashDone {
   if (job.precreate) precreate(job.precreate.paths, job.precreate.control);
   const control = new Int32Array(job.control);
+  const aborted = () => Atomics.load(control, CONTROL_ABORT) !== 0;
+  const knownDirs = new Map<string, string>();
   const outcomes: HashOutcome[] = [];
   for (const file of job.files) {
-    if (Atomics.load(control, CONTROL_ABORT) !== 0) throw new Error('aborted');
+    if (aborted()) throw new Error('aborted');
     try {
-      outcomes.push({ sha256: hashFileSync(file.path, file.size) });
+      if (job.under !== undefined) checkDirsBelow(job.under, file, knownDirs);
+      outcomes.push(hashFileSync(file, aborted));
     } catch (err) {
+      if (aborted()) throw new Error('aborted');
       outcomes.push({ error: serializeError(err) });
       if (job.stopAtError) break;
     }

@@ -11,6 +11,7 @@ import { AssentError } from '../../protocol/errors';
 import { syncDirectory, writeFileAtomic } from '../../platform/atomic-file';
 import { FIX_IO_CONCURRENCY, mapLimit } from './concurrency';
 import { InstalledFix, type FixFileRecord } from './registry';
+import { NOT_A_REGULAR_FILE_CODE } from './hash-job';
 import { hashFiles } from './target-state';
 
 export const FixJournal = z.object({
@@ -69,13 +70,14 @@ async function exists(path: string): Promise<boolean> {
 
 /** What target paths hold: each one's sha256, null when absent, or a marker that matches no hash for a link. */
 async function currentHashes(paths: readonly string[]): Promise<Array<string | null>> {
-  const outcomes = await hashFiles(paths.map((path) => ({ path })));
+  const outcomes = await hashFiles(paths);
   return outcomes.map((outcome) => {
     if ('sha256' in outcome) return outcome.sha256;
     const code = (outcome.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    // A fix only ever installs or restores regular files: a link is neither state.
+    // A fix only ever installs or restores regular files: a link, a fifo or a device is neither state.
     if (code === 'ELOOP') return 'symbolic link';
+    if (code === NOT_A_REGULAR_FILE_CODE) return 'not a regular file';
     throw outcome.error;
   });
 }

@@ -4,8 +4,8 @@
 // symlink planted in the target cannot redirect a write outside it.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../protocol/identity';
-import { promises as fsp, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { AssentError } from '../../protocol/errors';
 import type { FixManifest } from '../../protocol/fixes';
 import { FIX_IO_CONCURRENCY, mapLimit } from './concurrency';
@@ -17,6 +17,7 @@ import {
   type HashDone,
 } from './fix-worker-protocol';
 import { runFixJob } from './fix-worker-pool';
+import { NOT_A_REGULAR_FILE_CODE } from './hash-job';
 
 /** Top-level name inside a target root the agent keeps its work in when the data dir is on another file system. */
 export const TARGET_WORK_DIR_NAME = '.assent-fix-work';
@@ -51,20 +52,22 @@ export interface Precreate {
 }
 
 /**
- * sha256 of each file, hashed in order by the fix worker (hash-job.ts), or
- * the error each gave (its errno code kept: ENOENT, ELOOP, ...). The last
- * component is never followed. With `stopAtError`, files after the first
- * error are left out.
+ * sha256 and size of each regular file, hashed in order by the fix worker
+ * (hash-job.ts), or the error each gave (its errno code kept: ENOENT,
+ * ELOOP, EFTYPE for a file that is not regular, ...). The last component is
+ * never followed; with `under`, no directory between it and a file may be a
+ * link either. With `stopAtError`, files after the first error are left out.
  */
 export async function hashFiles(
-  files: ReadonlyArray<{ readonly path: string; readonly size?: number | undefined }>,
+  files: readonly string[],
   options: {
     readonly stopAtError?: boolean;
+    readonly under?: string;
     readonly signal?: AbortSignal | undefined;
     /** First create these empty staged files (verify.ts `precreated`). */
     readonly precreate?: Precreate | undefined;
   } = {},
-): Promise<Array<{ sha256: string } | { error: Error }>> {
+): Promise<Array<{ sha256: string; size: number } | { error: Error }>> {
   if (files.length === 0 && !options.precreate) return [];
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
   const abort = () => Atomics.store(control, CONTROL_ABORT, 1);
@@ -74,7 +77,8 @@ export async function hashFiles(
     const done = await runFixJob<HashDone>(
       {
         kind: 'hash',
-        files: files.map((f) => ({ path: f.path, size: f.size })),
+        files,
+        under: options.under,
         stopAtError: options.stopAtError ?? false,
         control: control.buffer as SharedArrayBuffer,
         precreate: options.precreate,
@@ -82,7 +86,7 @@ export async function hashFiles(
       () => undefined,
     );
     return done.outcomes.map((o) =>
-      'sha256' in o ? { sha256: o.sha256 } : { error: deserializeError(o.error) },
+      'sha256' in o ? { sha256: o.sha256, size: o.size } : { error: deserializeError(o.error) },
     );
   } catch (err) {
     options.signal?.throwIfAborted();
@@ -99,15 +103,6 @@ async function lstatOrNull(path: string) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new AssentError('IO_FAILED', `Cannot inspect ${path}.`, { cause: err });
   }
-}
-
-/** A file's lstat (or its error), or what an earlier inspection found. */
-type Prefetched = { stats: Stats | null } | { error: unknown } | { known: TargetFileState };
-
-/** The result of a prefetched lstatOrNull, or its error thrown now. */
-function statOf(result: { stats: Stats | null } | { error: unknown }): Stats | null {
-  if ('error' in result) throw result.error;
-  return result.stats;
 }
 
 /** Checks that the target root is a real directory whose path has no links. */
@@ -127,47 +122,39 @@ export async function checkTargetRoot(root: string): Promise<void> {
 }
 
 /**
- * Inspects the target for `manifest` without changing anything (hashing the
- * existing files unless `hash: false`). Throws
- * FIX_TARGET_CONFLICT when a file to add exists, a file to replace or remove
- * is missing or not a regular file, or a directory on the way is a link or a
- * file.
+ * What the target's layout holds for a fix, found with lstats only: the
+ * directories on the way (none may be a link or a file; missing ones are
+ * created for files to add) and the files to add (none may exist). Files to
+ * replace or remove are not opened here: hashTarget does that.
  */
-export async function inspectTarget(
-  manifest: FixManifest,
-  options: {
-    hash?: boolean;
-    /**
-     * An earlier inspection of the same manifest (apply: before staging).
-     * Its files to replace or remove are not lstatted again: the hash opens
-     * each without following a link and refuses what is no longer a regular
-     * file. Directories on the way and files to add are checked again.
-     */
-    inspected?: TargetState;
-    /** Before hashing, create these staged files for the payload worker (apply). */
-    precreate?: Precreate;
-  } = {},
-): Promise<TargetState> {
+export interface TargetLayout {
+  readonly manifest: FixManifest;
+  /** Directories to create, outermost first (absolute). */
+  readonly createDirs: readonly string[];
+}
+
+/**
+ * Checks the target's layout for `manifest` without changing anything.
+ * Throws FIX_TARGET_CONFLICT when the root is not a real directory, a
+ * directory on the way is a link or a file, a file to replace or remove has
+ * no directory, or a file to add exists; FIX_PATH_UNSAFE for a path in the
+ * agent's reserved directory.
+ */
+export async function inspectLayout(manifest: FixManifest): Promise<TargetLayout> {
   const root = manifest.targetRoot;
   await checkTargetRoot(root);
-  // The files' lstats run together up front (one at a time, 1,000 of them cost more than
-  // hashing); the checks below still read them in manifest order, so the same conflict is reported.
-  const fileStats = await mapLimit(
-    manifest.files,
-    FIX_IO_CONCURRENCY,
-    (entry, index): Promise<Prefetched> => {
-      const known = options.inspected?.files[index];
-      if (entry.op !== 'add' && known?.exists && known.path === entry.path)
-        return Promise.resolve({ known });
-      return lstatOrNull(join(root, entry.path)).then(
-        (stats) => ({ stats }),
-        (error: unknown) => ({ error }),
-      );
-    },
+  // The lstats of files to add run together up front; the checks below still read them in
+  // manifest order, so the same conflict is reported.
+  const addStats = await mapLimit(manifest.files, FIX_IO_CONCURRENCY, (entry) =>
+    entry.op !== 'add'
+      ? Promise.resolve(undefined)
+      : lstatOrNull(join(root, entry.path)).then(
+          (stats) => ({ stats }),
+          (error: unknown) => ({ error }),
+        ),
   );
   const dirState = new Map<string, 'dir' | 'missing'>();
   const createDirs: string[] = [];
-  const files: TargetFileState[] = [];
   for (const [index, entry] of manifest.files.entries()) {
     const parts = entry.path.split('/');
     if (collisionKey(parts[0]!) === collisionKey(TARGET_WORK_DIR_NAME))
@@ -199,65 +186,80 @@ export async function inspectTarget(
         }
       }
     }
-    const absolute = join(root, entry.path);
-    const prefetched = fileStats[index]!;
-    if ('known' in prefetched) {
-      files.push(prefetched.known);
+    const added = addStats[index];
+    if (added === undefined || dirState.get(dirname(join(root, entry.path))) === 'missing')
       continue;
-    }
-    const st = dirState.get(join(absolute, '..')) === 'missing' ? null : statOf(prefetched);
-    if (entry.op === 'add') {
-      if (st) throw conflict(`${entry.path} already exists; the fix adds it.`, entry.path);
-      files.push({ path: entry.path, absolute, exists: false });
-      continue;
-    }
-    if (!st)
-      throw conflict(
-        `${entry.path} does not exist; the fix ${entry.op === 'remove' ? 'removes' : 'replaces'} it.`,
-        entry.path,
-      );
-    if (!st.isFile())
-      throw conflict(
-        `${entry.path} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}.`,
-        entry.path,
-      );
-    files.push({
-      path: entry.path,
-      absolute,
-      exists: true,
-      size: st.size,
-    });
+    if ('error' in added) throw added.error;
+    if (added.stats) throw conflict(`${entry.path} already exists; the fix adds it.`, entry.path);
   }
-  if (options.hash === false) return { files, createDirs };
-  return { files: await hashExisting(files, options.precreate), createDirs };
+  return { manifest, createDirs };
 }
 
-/** Errors of opening or reading a file that is no longer the regular file inspected. */
-const NOT_A_REGULAR_FILE = new Set(['ENOENT', 'ELOOP', 'EISDIR', 'ENXIO', 'EAGAIN', 'ENOTDIR']);
-
-/** The files with the hash of each that exists; FIX_TARGET_CONFLICT when one is no longer a regular file. */
-async function hashExisting(
-  files: readonly TargetFileState[],
-  precreate: Precreate | undefined,
-): Promise<TargetFileState[]> {
-  const existing = files.filter((f) => f.exists);
-  const outcomes = await hashFiles(
-    existing.map((f) => ({ path: f.absolute, size: f.size })),
-    { stopAtError: true, precreate },
-  );
-  const hashes = new Map<TargetFileState, string>();
-  for (const [i, outcome] of outcomes.entries()) {
-    const file = existing[i]!;
-    if ('sha256' in outcome) {
-      hashes.set(file, outcome.sha256);
-      continue;
-    }
-    const code = (outcome.error as NodeJS.ErrnoException).code;
-    if (code !== undefined && NOT_A_REGULAR_FILE.has(code))
-      throw conflict(`${file.path} changed while the fix was prepared (${code}).`, file.path);
-    throw outcome.error;
+/** Why a file to replace or remove could not be hashed, said as a conflict; undefined for an I/O error. */
+function notRegular(path: string, op: string, code: string | undefined): AssentError | undefined {
+  switch (code) {
+    case 'ENOENT':
+      return conflict(
+        `${path} does not exist; the fix ${op === 'remove' ? 'removes' : 'replaces'} it.`,
+        path,
+      );
+    case 'ELOOP':
+      return conflict(`${path} is a symbolic link, or a directory on its way is.`, path);
+    case 'ENOTDIR':
+      return conflict(`${path}: a directory on its way is not a directory.`, path);
+    case 'EISDIR':
+    case 'ENXIO':
+    case 'EAGAIN':
+    case NOT_A_REGULAR_FILE_CODE:
+      return conflict(`${path} is not a regular file.`, path);
+    default:
+      return undefined;
   }
-  return files.map((f) => (f.exists ? { ...f, sha256: hashes.get(f)! } : f));
+}
+
+/**
+ * Hashes the files to replace or remove of a checked layout, in the fix
+ * worker: each opened without following a link, no directory on its way a
+ * link (checked again there just before), refused unless it is a regular
+ * file (FIX_TARGET_CONFLICT). With `precreate`, the worker first creates
+ * those staged files (apply).
+ */
+export async function hashTarget(
+  layout: TargetLayout,
+  options: { readonly precreate?: Precreate; readonly signal?: AbortSignal } = {},
+): Promise<TargetState> {
+  const { manifest } = layout;
+  const root = manifest.targetRoot;
+  const existing = manifest.files.flatMap((entry) =>
+    entry.op === 'add' ? [] : [join(root, entry.path)],
+  );
+  const outcomes = await hashFiles(existing, {
+    stopAtError: true,
+    under: root,
+    precreate: options.precreate,
+    signal: options.signal,
+  });
+  let next = 0;
+  const files = manifest.files.map((entry): TargetFileState => {
+    const absolute = join(root, entry.path);
+    if (entry.op === 'add') return { path: entry.path, absolute, exists: false };
+    const outcome = outcomes[next++]!;
+    if ('error' in outcome) {
+      const code = (outcome.error as NodeJS.ErrnoException).code;
+      throw notRegular(entry.path, entry.op, code) ?? outcome.error;
+    }
+    return { path: entry.path, absolute, exists: true, size: outcome.size, sha256: outcome.sha256 };
+  });
+  return { files, createDirs: layout.createDirs };
+}
+
+/**
+ * Inspects the target for `manifest` without changing anything: its layout,
+ * then the hash of each file to replace or remove (inspectLayout,
+ * hashTarget).
+ */
+export async function inspectTarget(manifest: FixManifest): Promise<TargetState> {
+  return hashTarget(await inspectLayout(manifest));
 }
 
 /** sha256 of what the target holds for the fix's files (path and hash, or null when absent): bound by the grant. */

@@ -58,19 +58,49 @@ describe('fix worker', () => {
     const w = await world();
     await fsp.symlink(join(w.target, 'app.conf'), join(w.target, 'link'));
     const outcomes = await hashFiles([
-      { path: join(w.target, 'app.conf') },
-      { path: join(w.target, 'missing') },
-      { path: join(w.target, 'link') },
-      { path: join(w.target, 'README'), size: INITIAL_TARGET['README']!.length },
+      join(w.target, 'app.conf'),
+      join(w.target, 'missing'),
+      join(w.target, 'link'),
+      join(w.target, 'README'),
+      // Opens, but is not a regular file: refused before a byte is read (no endless read).
+      '/dev/zero',
+      w.target,
     ]);
-    expect(outcomes[0]).toEqual({ sha256: sha(INITIAL_TARGET['app.conf']!) });
-    expect((outcomes[1] as { error: NodeJS.ErrnoException }).error.code).toBe('ENOENT');
-    expect((outcomes[2] as { error: NodeJS.ErrnoException }).error.code).toBe('ELOOP');
-    expect(outcomes[3]).toEqual({ sha256: sha(INITIAL_TARGET['README']!) });
-    const stopped = await hashFiles(
-      [{ path: join(w.target, 'missing') }, { path: join(w.target, 'app.conf') }],
-      { stopAtError: true },
+    expect(outcomes[0]).toEqual({
+      sha256: sha(INITIAL_TARGET['app.conf']!),
+      size: INITIAL_TARGET['app.conf']!.length,
+    });
+    const codes = outcomes.map((o) =>
+      'error' in o ? (o.error as NodeJS.ErrnoException).code : 'ok',
     );
+    expect(codes).toEqual(['ok', 'ENOENT', 'ELOOP', 'ok', 'EFTYPE', 'EFTYPE']);
+    expect(outcomes[3]).toEqual({
+      sha256: sha(INITIAL_TARGET['README']!),
+      size: INITIAL_TARGET['README']!.length,
+    });
+    const stopped = await hashFiles([join(w.target, 'missing'), join(w.target, 'app.conf')], {
+      stopAtError: true,
+    });
     expect(stopped).toHaveLength(1);
+  });
+
+  it('with `under`, refuses a file whose directory on the way is a link, a file or missing', async () => {
+    const w = await world();
+    await fsp.symlink(join(w.target, 'bin'), join(w.target, 'linked'));
+    await fsp.symlink('/dev', join(w.target, 'dev'));
+    const outcomes = await hashFiles(
+      [
+        join(w.target, 'bin', 'tool'),
+        join(w.target, 'linked', 'tool'),
+        join(w.target, 'dev', 'zero'),
+        join(w.target, 'README', 'x'),
+        join(w.target, 'gone', 'x'),
+      ],
+      { under: w.target },
+    );
+    const codes = outcomes.map((o) =>
+      'error' in o ? (o.error as NodeJS.ErrnoException).code : 'ok',
+    );
+    expect(codes).toEqual(['ok', 'ELOOP', 'ELOOP', 'ENOTDIR', 'ENOENT']);
   });
 });
