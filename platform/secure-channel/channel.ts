@@ -3,7 +3,15 @@
 // Frame: type 0x17 (1) ‖ counter (8, big-endian) ‖ ciphertext ‖ tag (16);
 // nonce = 4 zero bytes ‖ counter; AAD = the 9 header bytes. See
 // docs/protocol.md, "End-to-end channel".
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  type CipherGCM,
+  type DecipherGCM,
+  type KeyObject,
+} from 'node:crypto';
+import { AheadCiphers } from './ahead-ciphers';
 import { AssentError } from '../../protocol/errors';
 import {
   MAX_FRAMES_PER_CHANNEL,
@@ -26,7 +34,6 @@ export const MAX_ENCRYPTED_FRAME_BYTES =
   FRAME_HEADER_BYTES + MAX_FRAME_PLAINTEXT_BYTES + FRAME_TAG_BYTES;
 
 const CIPHER = 'aes-256-gcm';
-const NONCE_BYTES = 12;
 const TWO_POW_32 = 2 ** 32;
 const JSON_KIND = Uint8Array.of(PLAINTEXT_KINDS.json);
 const CLOSE_KIND = Uint8Array.of(PLAINTEXT_KINDS.close);
@@ -61,9 +68,9 @@ export class SecureChannel {
   readonly #sendKey: KeyObject;
   readonly #receiveKey: KeyObject;
   readonly #maxFrames: number;
-  // The nonce is rebuilt in place per frame: 4 zero bytes, then the counter.
-  readonly #sendNonce = Buffer.alloc(NONCE_BYTES);
-  readonly #receiveNonce = Buffer.alloc(NONCE_BYTES);
+  // Each direction's next frame's AES-GCM context is made ahead (ahead-ciphers.ts).
+  readonly #sealCiphers: AheadCiphers<CipherGCM>;
+  readonly #openCiphers: AheadCiphers<DecipherGCM>;
   #sendCounter = 0;
   #receiveCounter = 0;
   #sentClose = false;
@@ -77,6 +84,18 @@ export class SecureChannel {
     if (!Number.isInteger(maxFrames) || maxFrames < 1 || maxFrames > MAX_FRAMES_PER_CHANNEL)
       throw new RangeError(`maxFrames must be an integer in 1..${MAX_FRAMES_PER_CHANNEL}`);
     this.#maxFrames = maxFrames;
+    const gcm = { authTagLength: FRAME_TAG_BYTES };
+    this.#sealCiphers = new AheadCiphers(
+      (nonce) => createCipheriv(CIPHER, this.#sendKey, nonce, gcm),
+      () => (this.closed || this.#sendCounter >= this.#maxFrames ? null : this.#sendCounter),
+    );
+    this.#openCiphers = new AheadCiphers(
+      (nonce) => createDecipheriv(CIPHER, this.#receiveKey, nonce, gcm),
+      () =>
+        this.#failure || this.#receivedClose || this.#receiveCounter >= this.#maxFrames
+          ? null
+          : this.#receiveCounter,
+    );
   }
 
   /** True once nothing more can be sent: this side sent close, the peer's close arrived, or a fault. */
@@ -191,11 +210,10 @@ export class SecureChannel {
     // Authenticate first, with the nonce the header names: a reflected or
     // forged frame fails here whatever its counter; only an authentic frame
     // can be judged as replayed or reordered.
-    frame.copy(this.#receiveNonce, NONCE_BYTES - 8, 1, FRAME_HEADER_BYTES);
+    const counter = frame.readUInt32BE(1) * TWO_POW_32 + frame.readUInt32BE(5);
     const tagStart = frame.length - FRAME_TAG_BYTES;
-    const decipher = createDecipheriv(CIPHER, this.#receiveKey, this.#receiveNonce, {
-      authTagLength: FRAME_TAG_BYTES,
-    });
+    // The nonce is the frame's own counter, as sent (checked against ours once it authenticated).
+    const decipher = this.#openCiphers.take(counter);
     decipher.setAAD(frame.subarray(0, FRAME_HEADER_BYTES));
     decipher.setAuthTag(frame.subarray(tagStart));
     const plaintext = decipher.update(frame.subarray(FRAME_HEADER_BYTES, tagStart));
@@ -209,7 +227,6 @@ export class SecureChannel {
       );
     }
 
-    const counter = frame.readUInt32BE(1) * TWO_POW_32 + frame.readUInt32BE(5);
     if (counter !== this.#receiveCounter) {
       throw this.#fail(
         'CHANNEL_FRAME_REPLAYED',
@@ -221,6 +238,7 @@ export class SecureChannel {
     if (counter >= this.#maxFrames)
       throw this.#fail('CHANNEL_EXHAUSTED', 'The peer sent more frames than one channel allows.');
     this.#receiveCounter = counter + 1;
+    this.#openCiphers.prepareSoon();
     if (plaintext[0] === PLAINTEXT_KINDS.close) {
       if (plaintext.length !== 1)
         throw this.#fail('CHANNEL_MESSAGE_INVALID', 'The end-of-channel message carried a body.');
@@ -274,10 +292,7 @@ export class SecureChannel {
     head[0] = FRAME_TYPES.data;
     head.writeUInt32BE(Math.floor(counter / TWO_POW_32), 1);
     head.writeUInt32BE(counter >>> 0, 5);
-    head.copy(this.#sendNonce, NONCE_BYTES - 8, 1, FRAME_HEADER_BYTES);
-    const cipher = createCipheriv(CIPHER, this.#sendKey, this.#sendNonce, {
-      authTagLength: FRAME_TAG_BYTES,
-    });
+    const cipher = this.#sealCiphers.take(counter);
     cipher.setAAD(head.subarray(0, FRAME_HEADER_BYTES));
     // AES-GCM is a stream mode: update() returns exactly as many bytes as it is given.
     cipher.update(first).copy(head, FRAME_HEADER_BYTES);
@@ -287,6 +302,7 @@ export class SecureChannel {
     if (rest.length > 0) parts.push(rest);
     parts.push(cipher.getAuthTag());
     this.#sendCounter = counter + 1;
+    this.#sealCiphers.prepareSoon();
     return parts;
   }
 
