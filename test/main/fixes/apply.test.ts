@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -199,6 +200,28 @@ describe('applyFix', () => {
     expect(await fsp.readFile(join(outside, 'victim.txt'), 'utf8')).toBe('keep me\n');
     await fsp.unlink(join(world.target, 'linked'));
     expect(await snapshot(world.target)).toEqual(before);
+  });
+
+  it('refuses a file to replace that is a directory, a fifo or a link, with the target and work directory untouched', async () => {
+    const pkg = await world.pack({});
+    const conf = join(world.target, 'app.conf');
+    const outside = join(world.root, 'outside.conf');
+    await fsp.rename(conf, outside);
+    const before = await snapshot(world.target);
+    for (const make of [
+      () => fsp.mkdir(conf),
+      async () => expect(spawnSync('mkfifo', [conf]).status).toBe(0),
+      () => fsp.symlink(outside, conf),
+    ]) {
+      await make();
+      expect(await codeOf(apply(pkg))).toBe('FIX_TARGET_CONFLICT');
+      await fsp.rm(conf, { recursive: true });
+      // (A snapshot would block on the fifo: the other files are compared once it is gone.)
+      expect(await snapshot(world.target)).toEqual(before);
+      expect(await fsp.readdir(join(world.dataDir, 'fixes', 'work'))).toEqual([]);
+    }
+    await fsp.rename(outside, conf);
+    expect((await apply(pkg)).filesChanged).toBe(4);
   });
 
   it('stops and restores the old files when the session ends in the middle of the swap', async () => {
