@@ -125,7 +125,7 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
           throw err;
         },
       ),
-    ).finally(() => flush.settle());
+    );
     if (
       options.expectedTargetDigest !== undefined &&
       targetDigest(hashedTarget) !== options.expectedTargetDigest
@@ -142,12 +142,12 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
         'The fix package is not the one that was approved.',
       );
     // Staged bytes and names must be durable before the journal can point at them and a rename
-    // can expose them: one syncfs of their file system, or an fsync each (durability.ts).
-    await makeDurable(
-      stagedDir,
-      { files: [...verified.staged.values()], dirs: [stagedDir] },
-      { fsyncEach: !(await flush.settle()) },
-    );
+    // can expose them: one syncfs of their file system, or an fsync each (durability.ts). The
+    // syncfs starts at once, beside an early flush still running; if that flush failed, every
+    // file is fsynced as well.
+    const stagedPaths = { files: [...verified.staged.values()], dirs: [stagedDir] };
+    const [, flushed] = await Promise.all([makeDurable(stagedDir, stagedPaths), flush.settle()]);
+    if (!flushed) await makeDurable(stagedDir, stagedPaths, { fsyncEach: true });
     await step('staged');
     await requireCheck('pre', manifest.preCheck, manifest, signal);
     await step('pre-checked');
@@ -198,6 +198,8 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
     await writeJournal(dataDir, { v: 1, op: 'apply', phase: 'committed', fix: record });
     await step('committed');
   } catch (err) {
+    // No early flush is still running when the work directory is removed.
+    await flush.settle();
     if (journaled && record) {
       await restoreOld(record);
       await clearJournal(dataDir);
