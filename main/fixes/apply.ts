@@ -193,7 +193,8 @@ async function applyUnlocked(options: ApplyFixOptions): Promise<FixApplyResult> 
     await step('swapped');
     await requireCheck('post', manifest.postCheck, manifest, signal);
     await step('post-checked');
-    await saveRegistry(dataDir, withInstalled(await loadRegistry(dataDir), record));
+    // The registry read at the start is still the one on disk: every writer holds the fix lock.
+    await saveRegistry(dataDir, withInstalled(registry, record));
     await step('registry-written');
     await writeJournal(dataDir, { v: 1, op: 'apply', phase: 'committed', fix: record });
     await step('committed');
