@@ -1,8 +1,12 @@
 // Benchmark (not a test), issue 5: verify + apply of a 100 MiB fix of 1,000
 // files, and its rollback, against a plain `tar -x` of the same payload in
-// the same run. Target: apply within 3× of `tar -x` despite the second
-// verification pass, staging, backups and fsync. `tar -x` neither verifies
-// nor fsyncs, so the ratio is the price of those guarantees. Where the time
+// the same run. Target, as the issue words it: apply within 3× of `tar -x`
+// despite backup and fsync. The apply is what runs after the approval
+// (applyFix: the second verification pass over the package, staging, backups,
+// fsync, swaps); the verification before the prompt (the agent's describe) is
+// timed on its own, and verify + apply is judged against 3× too, the stricter
+// reading the first four sessions held it to. `tar -x` neither verifies nor
+// fsyncs, so the ratios are the price of those guarantees. Where the time
 // goes: docs/fixes.md, "Performance".
 //
 //   node bin/run-ts.js bench/fixes.ts   (ASSENT_BENCH_FIX_MIB=20 for a quick run)
@@ -23,7 +27,8 @@ import { generateSigningKeyPair } from '../platform/signing';
 const MIB = 1024 * 1024;
 const TOTAL = Number(process.env['ASSENT_BENCH_FIX_MIB'] ?? 100) * MIB;
 const FILES = 1000;
-const ROUNDS = 3;
+/** The first round also starts the fix worker; the median is of all rounds. */
+const ROUNDS = 5;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -80,6 +85,7 @@ export async function run(): Promise<void> {
     const tarMs: number[] = [];
     const verifyMs: number[] = [];
     const applyMs: number[] = [];
+    const verifyApplyMs: number[] = [];
     const rollbackMs: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const out = join(root, `tar-x-${round}`);
@@ -95,6 +101,7 @@ export async function run(): Promise<void> {
       verifyMs.push(ms(t0));
       // As the agent does: the apply is bound to the package the approver saw, which was
       // verified in full (each file's sha256) before the prompt.
+      const t1 = process.hrtime.bigint();
       await applyFix({
         dataDir,
         packagePath: pkg,
@@ -103,38 +110,43 @@ export async function run(): Promise<void> {
         expectedSha256: verified.packageSha256,
         verifiedSha256: verified.packageSha256,
       });
-      applyMs.push(ms(t0));
+      applyMs.push(ms(t1));
+      verifyApplyMs.push(ms(t0));
 
       t0 = process.hrtime.bigint();
       await rollbackFix({ dataDir, id: 'BENCH-1', by: 'bench' });
       rollbackMs.push(ms(t0));
     }
     const tar = median(tarMs);
+    const verify = median(verifyMs);
     const apply = median(applyMs);
+    const verifyApply = median(verifyApplyMs);
     const rollback = median(rollbackMs);
+    const judged = (x: number) =>
+      `ratio ${(x / tar).toFixed(2)}× tar -x (target ≤ 3×) ${x / tar <= 3 ? 'PASS' : 'MISS'}`;
+    const line = (name: string, x: number, tail = '') =>
+      console.log(`  ${name.padEnd(32)}${x.toFixed(0).padStart(6)} ms  ${mibs(TOTAL, x)}  ${tail}`);
     console.log(
       `fixes: ${FILES} files, ${(TOTAL / MIB).toFixed(0)} MiB, median of ${ROUNDS} rounds`,
     );
     console.log(
       `  build ${buildMs.toFixed(0)} ms, sign ${signMs.toFixed(0)} ms (console side, once)`,
     );
-    console.log(`  tar -x (reference)      ${tar.toFixed(0).padStart(6)} ms  ${mibs(TOTAL, tar)}`);
-    console.log(
-      `  verify + apply          ${apply.toFixed(0).padStart(6)} ms  ${mibs(TOTAL, apply)}  ratio ${(apply / tar).toFixed(2)}× tar -x (target ≤ 3×) ${apply / tar <= 3 ? 'PASS' : 'MISS'}`,
-    );
-    console.log(
-      `  rollback                ${rollback.toFixed(0).padStart(6)} ms  ${mibs(TOTAL, rollback)}  ratio ${(rollback / tar).toFixed(2)}× tar -x`,
-    );
+    line('tar -x (reference)', tar);
+    line('verify (before the prompt)', verify);
+    line('apply (after the approval)', apply, judged(apply));
+    line('verify + apply (stricter reading)', verifyApply, judged(verifyApply));
+    line('rollback', rollback, `ratio ${(rollback / tar).toFixed(2)}× tar -x`);
     // tar -x creates 1,000 files like the apply does, and what a create costs on a shared
     // disk swings between rounds (ext4 skips recently deleted inodes), so each round's own
     // ratio is shown too.
     const perRound = (xs: number[]) => xs.map((x, i) => `${(x / tarMs[i]!).toFixed(2)}×`).join(' ');
     const each = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' ');
     console.log(
-      `  per round (tar -x ms ${each(tarMs)}): apply ${perRound(applyMs)}, rollback ${perRound(rollbackMs)}`,
+      `  per round (tar -x ms ${each(tarMs)}): apply ${perRound(applyMs)}; verify + apply ${perRound(verifyApplyMs)}; rollback ${perRound(rollbackMs)}`,
     );
     console.log(
-      `  per round, ms: verify ${each(verifyMs)}; verify + apply ${each(applyMs)}; rollback ${each(rollbackMs)}`,
+      `  per round, ms: verify ${each(verifyMs)}; apply ${each(applyMs)}; rollback ${each(rollbackMs)}`,
     );
   } finally {
     rmSync(root, { recursive: true, force: true });
