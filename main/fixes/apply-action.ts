@@ -16,6 +16,7 @@ import type { PackageReceiver } from './package-receiver';
 import { loadRegistry } from './registry';
 import { inspectTarget, targetDigest } from './target-state';
 import { verifyFixPackage } from './verify';
+import { warmFixWorkers } from './fix-worker-pool';
 
 /** The `fix.apply` handler; packages come from the session's receiver. */
 export function applyHandler(
@@ -37,6 +38,8 @@ export function applyHandler(
         );
       const m = verified.manifest;
       const target = await inspectTarget(m);
+      // The apply, if approved, needs two workers: they start while the approver reads the prompt.
+      warmFixWorkers();
       const files = new PreviewFiles();
       for (const [i, entry] of m.files.entries()) {
         const state = target.files[i]!;

@@ -15,6 +15,7 @@ import { fileSystemError } from '../../platform/atomic-file';
 import { requireCheck } from './checks';
 import { EarlyFlush, makeDurable } from './durability';
 import { withFixLock } from './fix-lock';
+import { warmFixWorkers } from './fix-worker-pool';
 import { fixTrust, type FixProgress, type FixStepHook, type FixTrustBase } from './fix-types';
 import { clearJournal, restoreOld, writeJournal } from './journal';
 import { recoverUnlocked } from './recover';
@@ -74,6 +75,8 @@ async function removeWorkDir(workDir: string): Promise<void> {
 
 /** Verifies and applies a fix package; resolves when it is installed and recorded. */
 export function applyFix(options: ApplyFixOptions): Promise<FixApplyResult> {
+  // Staging needs two workers (the payload, the old files): they start while the header is checked.
+  warmFixWorkers();
   return withFixLock(options.dataDir, () => applyUnlocked(options));
 }
 
