@@ -1,5 +1,6 @@
 // What an approved engineer session offers the console's commands (files,
 // terminal, fixes). Implemented by EngineerSession (engineer-session.ts).
+import type { StreamSender } from '../platform/stream-channels';
 import type { ChannelMessage, ChannelMessageType, MessageOf } from '../protocol/wire/messages';
 
 /** The approved session from the engineer's side. */
@@ -15,8 +16,13 @@ export interface EngineerLink {
   nextStreamId(): number;
   /** Listens for messages of one type; returns a function that stops listening. */
   on<T extends ChannelMessageType>(type: T, listener: (message: MessageOf<T>) => void): () => void;
-  /** Sends bulk bytes on a stream; resolves when the transport can take more (backpressure). */
-  sendStream(streamId: number, chunk: Uint8Array): Promise<void>;
+  /**
+   * The sending end of a stream: each call sends bulk bytes on it and
+   * resolves when the transport can take more (backpressure). A stream that
+   * sent on a channel a resume replaced fails with CHANNEL_CLOSED from then
+   * on (stream-channels.ts).
+   */
+  streamSender(streamId: number): StreamSender;
   /**
    * Receives bulk bytes the agent sends on a stream id; returns a function
    * that stops listening. Each chunk is a buffer of its own, never reused by

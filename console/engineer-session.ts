@@ -18,6 +18,7 @@ import { RelayConnection } from '../platform/relay-connection';
 import { InitiatorHandshake } from '../platform/secure-channel';
 import { InboundHolds } from '../platform/inbound-holds';
 import { StreamChannels } from '../platform/stream-channels';
+import { StreamListeners } from '../platform/stream-listeners';
 import { keyFingerprint, type SigningKeyPair } from '../platform/signing';
 import type { EngineerLink } from './engineer-link';
 
@@ -75,7 +76,7 @@ export class EngineerSession extends EventEmitter<Events> {
   /** Receivers whose disk is behind stop the reading of whichever channel is current. */
   private readonly inboundHolds = new InboundHolds();
   private readonly messageListeners = new Map<string, Set<(message: ChannelMessage) => void>>();
-  private readonly streamListeners = new Map<number, Set<(chunk: Buffer) => void>>();
+  private readonly streamListeners = new StreamListeners();
   private readonly abort = new AbortController();
   private endValue: EngineerSessionEnd | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
@@ -189,21 +190,15 @@ export class EngineerSession extends EventEmitter<Events> {
         set.add(entry);
         return () => set.delete(entry);
       },
-      sendStream: async (streamId, chunk) => {
-        if (!this.channelLink?.isOpen) throw new AssentError('CHANNEL_CLOSED');
-        this.streamChannels.beforeSend(streamId);
-        await this.channelLink.sendStream(streamId, chunk);
-      },
-      onStream: (streamId, listener) => {
-        let set = this.streamListeners.get(streamId);
-        if (!set) this.streamListeners.set(streamId, (set = new Set()));
-        set.add(listener);
-        const offLive = this.channelLink?.onStream(streamId, listener);
-        return () => {
-          set.delete(listener);
-          offLive?.();
+      streamSender: (streamId) => {
+        const stream = this.streamChannels.stream(streamId);
+        return async (chunk) => {
+          if (!this.channelLink?.isOpen) throw new AssentError('CHANNEL_CLOSED');
+          stream.beforeSend();
+          await this.channelLink.sendStream(streamId, chunk);
         };
       },
+      onStream: (streamId, listener) => this.streamListeners.add(streamId, listener),
       holdInbound: () => this.inboundHolds.hold(),
     };
   }
@@ -333,8 +328,7 @@ export class EngineerSession extends EventEmitter<Events> {
       this.channelLink = link;
       this.streamChannels.channelReplaced();
       this.inboundHolds.attach(link);
-      for (const [streamId, listeners] of this.streamListeners)
-        for (const l of listeners) link.onStream(streamId, l);
+      this.streamListeners.attach(link);
       link.on('message', (message) => this.onMessage(message));
       link.on('end', (end) => this.onLinkEnd(link, end));
       link.send({
@@ -445,6 +439,7 @@ export class EngineerSession extends EventEmitter<Events> {
   private dropLink(): void {
     this.channelLink?.detach();
     this.channelLink = undefined;
+    this.streamListeners.attach(undefined);
   }
 
   private failWith(code: ErrorCode | string, message: string): void {

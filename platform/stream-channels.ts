@@ -7,27 +7,42 @@
 // lost). It ends with CHANNEL_CLOSED instead, and the transfer is started
 // again from an offset. A stream that had sent nothing yet may begin on the
 // new channel.
+//
+// The channel a stream began on is kept by the stream's own guard, which its
+// sender holds, not in a table here: a session's finished streams leave
+// nothing behind, however many transfers it runs.
 import { AssentError } from '../protocol/errors';
+
+/** The sending end of one stream: sends a chunk; resolves when the transport can take more (backpressure). */
+export type StreamSender = (chunk: Uint8Array) => Promise<void>;
+
+/** One outgoing stream's check, made before each of its sends. */
+export interface StreamGuard {
+  /** Throws CHANNEL_CLOSED when the stream began on a channel that was replaced since. */
+  beforeSend(): void;
+}
 
 export class StreamChannels {
   #channel = 0;
-  /** Channel number each stream sent its first bytes on. */
-  readonly #began = new Map<number, number>();
 
   /** A new channel replaced the old one (after a resume's handshake). */
   channelReplaced(): void {
     this.#channel += 1;
   }
 
-  /** Throws CHANNEL_CLOSED when `streamId` began on a channel that was replaced. */
-  beforeSend(streamId: number): void {
-    const began = this.#began.get(streamId);
-    if (began === undefined) this.#began.set(streamId, this.#channel);
-    else if (began !== this.#channel)
-      throw new AssentError(
-        'CHANNEL_CLOSED',
-        'The connection was interrupted during this transfer; start it again from where it stopped.',
-        { details: { streamId } },
-      );
+  /** The guard of outgoing stream `streamId`; the stream begins on the channel of its first send. */
+  stream(streamId: number): StreamGuard {
+    let began: number | undefined;
+    return {
+      beforeSend: () => {
+        if (began === undefined) began = this.#channel;
+        else if (began !== this.#channel)
+          throw new AssentError(
+            'CHANNEL_CLOSED',
+            'The connection was interrupted during this transfer; start it again from where it stopped.',
+            { details: { streamId } },
+          );
+      },
+    };
   }
 }

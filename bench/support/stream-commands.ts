@@ -1,11 +1,12 @@
 // The bulk-stream commands both bench helpers (agent and engineer) serve:
 // `send` from a few distinct source buffers, `expect` a stream's bytes.
 import { randomBytes } from 'node:crypto';
+import type { StreamSender } from '../../platform/stream-channels';
 import { report } from './bench-child';
 
 /** Either side's view of the link: send on a stream, listen on one. */
 export interface StreamEnds {
-  sendStream(streamId: number, chunk: Uint8Array): Promise<void>;
+  streamSender(streamId: number): StreamSender;
   onStream(streamId: number, listener: (chunk: Buffer) => void): () => void;
 }
 
@@ -25,9 +26,10 @@ export async function sendBytes(
   streamId: number,
   bytes: number,
 ): Promise<void> {
+  const send = ends.streamSender(streamId);
   for (let sent = 0, i = 0; sent < bytes; sent += SOURCE_CHUNK_BYTES, i++) {
     const source = sources[i % sources.length]!;
-    await ends.sendStream(streamId, source.subarray(0, Math.min(source.length, bytes - sent)));
+    await send(source.subarray(0, Math.min(source.length, bytes - sent)));
   }
   report({ ev: 'sent', bytes });
 }

@@ -176,11 +176,12 @@ export async function uploadContent(
   const done = uploadReply(link, upload, ['file.upload-done']);
   done.catch(() => undefined);
   const hash = createHash('sha256');
+  const send = link.streamSender(upload);
   let sent = 0;
   for await (const chunk of chunksOf(source, size)) {
     // Hashed before it is sent: a chunk of localChunks is reused once sent.
     hash.update(chunk);
-    await link.sendStream(upload, chunk);
+    await send(chunk);
     sent += chunk.byteLength;
     onProgress?.(sent, size);
   }

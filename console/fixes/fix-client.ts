@@ -71,10 +71,11 @@ export async function uploadFixPackage(
   const waits = watchUpload(link, upload);
   link.send({ type: 'fix.upload', upload, size: digest.size, sha256: digest.sha256 });
   await Promise.race([waits.ready, waits.done]);
+  const send = link.streamSender(upload);
   let sent = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: FIX_CHUNK_BYTES })) {
     link.signal.throwIfAborted();
-    await link.sendStream(upload, chunk as Buffer);
+    await send(chunk as Buffer);
     sent += (chunk as Buffer).length;
     onProgress?.(sent, digest.size);
   }

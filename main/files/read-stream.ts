@@ -10,7 +10,7 @@
 // read ahead into the other. Profiles of bench/files.ts showed a fresh
 // 256 KiB buffer per chunk (allocation, page faults, the GC that external
 // memory drives) and a read per chunk as a visible share of the agent's CPU.
-// A buffer is refilled only after every sendStream of its chunks resolved:
+// A buffer is refilled only after every send of its chunks resolved:
 // a PeerLink has taken the bytes by then (the channel seals them at once).
 import { createHash, type Hash } from 'node:crypto';
 import type { Stats } from 'node:fs';
@@ -95,6 +95,7 @@ export async function streamFile(
     return p;
   };
   let next: Promise<Buffer> | null = position < size ? ahead(position) : null;
+  const send = deps.link.streamSender(params.streamId);
   while (next) {
     const block = await next;
     throwIfStopped(context.signal);
@@ -105,7 +106,7 @@ export async function streamFile(
     for (let at = 0; at < block.length; at += FILE_CHUNK_BYTES) {
       throwIfStopped(context.signal);
       const chunk = block.subarray(at, at + FILE_CHUNK_BYTES);
-      await deps.link.sendStream(params.streamId, chunk);
+      await send(chunk);
       sent += chunk.length;
     }
     if (sent - lastReport >= PROGRESS_EVERY_BYTES || position === size) {

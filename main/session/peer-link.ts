@@ -2,6 +2,7 @@
 // (the action router, file transfers, terminals, fixes). Implemented by
 // AgentSession; the parts never see the channel or the relay themselves.
 import type { ChannelMessage } from '../../protocol/wire/messages';
+import type { StreamSender } from '../../platform/stream-channels';
 
 /** Who the engineer is, as verified in the handshake (never what the relay said). */
 export interface VerifiedEngineer {
@@ -25,8 +26,13 @@ export interface PeerLink {
   send(message: ChannelMessage): void;
   /** A fresh stream id for data this side sends (even on the agent side, odd on the engineer side). */
   nextStreamId(): number;
-  /** Sends bulk bytes on a stream; resolves when the transport can take more (backpressure). */
-  sendStream(streamId: number, chunk: Uint8Array): Promise<void>;
+  /**
+   * The sending end of a stream: each call sends bulk bytes on it and
+   * resolves when the transport can take more (backpressure). A stream that
+   * sent on a channel a resume replaced fails with CHANNEL_CLOSED from then
+   * on (stream-channels.ts).
+   */
+  streamSender(streamId: number): StreamSender;
   /**
    * Receives bulk bytes the engineer sends on a stream id; returns a function
    * that stops listening. Each chunk is a buffer of its own, never reused by
@@ -57,7 +63,7 @@ export function observeSends(
       link.send(message);
     },
     nextStreamId: () => link.nextStreamId(),
-    sendStream: (streamId, chunk) => link.sendStream(streamId, chunk),
+    streamSender: (streamId) => link.streamSender(streamId),
     onStream: (streamId, listener) => link.onStream(streamId, listener),
     holdInbound: () => link.holdInbound(),
   };

@@ -8,7 +8,8 @@ import { AssentError } from '../../protocol/errors';
 import type { ChannelMessage } from '../../protocol/wire/messages';
 import type { EncryptedLink } from '../../platform/encrypted-link';
 import { InboundHolds } from '../../platform/inbound-holds';
-import { StreamChannels } from '../../platform/stream-channels';
+import { StreamChannels, type StreamSender } from '../../platform/stream-channels';
+import { StreamListeners } from '../../platform/stream-listeners';
 import type { PeerLink, VerifiedEngineer } from './peer-link';
 
 /** JSON messages kept while interrupted before the oldest are dropped. */
@@ -21,8 +22,7 @@ export class SessionPeerLink implements PeerLink {
   private streamCounter = 0;
   private readonly streamChannels = new StreamChannels();
   private readonly holds = new InboundHolds();
-  private readonly streamListeners = new Map<number, Set<(chunk: Buffer) => void>>();
-  private readonly unsubscribers: Array<() => void> = [];
+  private readonly streamListeners = new StreamListeners();
 
   constructor(
     readonly sessionId: string,
@@ -39,17 +39,15 @@ export class SessionPeerLink implements PeerLink {
     if (this.link !== link) this.streamChannels.channelReplaced();
     this.link = link;
     this.holds.attach(link);
+    this.streamListeners.attach(link);
     this.engineerValue = engineer;
-    for (const [streamId, listeners] of this.streamListeners) {
-      for (const listener of listeners) this.unsubscribers.push(link.onStream(streamId, listener));
-    }
   }
 
   /** The channel is gone until a resume. */
   interrupted(): void {
     this.link = undefined;
     this.holds.attach(undefined);
-    for (const off of this.unsubscribers.splice(0)) off();
+    this.streamListeners.attach(undefined);
   }
 
   /** Delivers what waited during the interruption. */
@@ -74,24 +72,18 @@ export class SessionPeerLink implements PeerLink {
     return this.streamCounter;
   }
 
-  async sendStream(streamId: number, chunk: Uint8Array): Promise<void> {
-    if (this.signal.aborted || !this.link?.isOpen)
-      throw new AssentError('CHANNEL_CLOSED', 'The connection to the engineer is interrupted.');
-    this.streamChannels.beforeSend(streamId);
-    await this.link.sendStream(streamId, chunk);
+  streamSender(streamId: number): StreamSender {
+    const stream = this.streamChannels.stream(streamId);
+    return async (chunk) => {
+      if (this.signal.aborted || !this.link?.isOpen)
+        throw new AssentError('CHANNEL_CLOSED', 'The connection to the engineer is interrupted.');
+      stream.beforeSend();
+      await this.link.sendStream(streamId, chunk);
+    };
   }
 
   onStream(streamId: number, listener: (chunk: Buffer) => void): () => void {
-    let set = this.streamListeners.get(streamId);
-    if (!set) this.streamListeners.set(streamId, (set = new Set()));
-    set.add(listener);
-    const offLive = this.link?.onStream(streamId, listener);
-    if (offLive) this.unsubscribers.push(offLive);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.streamListeners.delete(streamId);
-      offLive?.();
-    };
+    return this.streamListeners.add(streamId, listener);
   }
 
   holdInbound(): () => void {

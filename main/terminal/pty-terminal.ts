@@ -28,7 +28,7 @@ export interface PtyTerminalOptions {
   readonly cwd: string;
   readonly cols: number;
   readonly rows: number;
-  /** Sends a batch of output to the engineer (link.sendStream); resolves when the link can take more. */
+  /** Sends a batch of output to the engineer (the link's stream sender); resolves when the link can take more. */
   readonly send: (chunk: Buffer) => Promise<void>;
   /** The recording, or null when the rules do not ask for one. */
   readonly recorder: AsciicastRecorder | null;

@@ -114,7 +114,7 @@ export class SessionTerminals extends EventEmitter {
         cwd,
         cols: size.cols,
         rows: size.rows,
-        send: (chunk) => this.link.sendStream(streamId, chunk),
+        send: this.link.streamSender(streamId),
         recorder,
         onRecordingError: (err) => this.recordingFailed(terminalId, err),
       });

@@ -15,16 +15,24 @@ describe('StreamChannels', () => {
   it('lets a stream go on on the channel it began on, and refuses it on the next one', () => {
     const channels = new StreamChannels();
     channels.channelReplaced();
-    channels.beforeSend(2);
-    channels.beforeSend(2);
+    const stream = channels.stream(2);
+    stream.beforeSend();
+    stream.beforeSend();
     channels.channelReplaced();
-    const error = refusal(() => channels.beforeSend(2));
+    const error = refusal(() => stream.beforeSend());
     expect(isAssentError(error, 'CHANNEL_CLOSED')).toBe(true);
     expect((error as { details?: unknown }).details).toEqual({ streamId: 2 });
-    // Still refused later: the stream is over for good.
+    // Still refused later, and after yet another channel: the stream is over for good.
     expect(
       isAssentError(
-        refusal(() => channels.beforeSend(2)),
+        refusal(() => stream.beforeSend()),
+        'CHANNEL_CLOSED',
+      ),
+    ).toBe(true);
+    channels.channelReplaced();
+    expect(
+      isAssentError(
+        refusal(() => stream.beforeSend()),
         'CHANNEL_CLOSED',
       ),
     ).toBe(true);
@@ -32,10 +40,25 @@ describe('StreamChannels', () => {
 
   it('lets a stream that had sent nothing begin on the new channel', () => {
     const channels = new StreamChannels();
-    channels.beforeSend(2);
+    const sent = channels.stream(2);
+    const idle = channels.stream(4);
+    sent.beforeSend();
     channels.channelReplaced();
-    channels.beforeSend(4);
-    channels.beforeSend(4);
-    expect(refusal(() => channels.beforeSend(4))).toBeUndefined();
+    idle.beforeSend();
+    idle.beforeSend();
+    expect(refusal(() => idle.beforeSend())).toBeUndefined();
+    expect(
+      isAssentError(
+        refusal(() => sent.beforeSend()),
+        'CHANNEL_CLOSED',
+      ),
+    ).toBe(true);
+  });
+
+  it('judges each guard on its own: a stream begun anew under an old id is a new stream', () => {
+    const channels = new StreamChannels();
+    channels.stream(2).beforeSend();
+    channels.channelReplaced();
+    expect(refusal(() => channels.stream(2).beforeSend())).toBeUndefined();
   });
 });

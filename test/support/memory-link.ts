@@ -4,6 +4,7 @@
 // as the real link does; stream bytes the agent sends are kept, and the test
 // plays the engineer by delivering stream chunks to the agent's listeners.
 import type { PeerLink, VerifiedEngineer } from '../../main/session/peer-link';
+import type { StreamSender } from '../../platform/stream-channels';
 import { ChannelMessage } from '../../protocol/wire/messages';
 
 type MessageOfType<T extends ChannelMessage['type']> = Extract<ChannelMessage, { type: T }>;
@@ -65,7 +66,11 @@ export class MemoryLink implements PeerLink {
     return (this.streamIds += 2);
   }
 
-  async sendStream(streamId: number, chunk: Uint8Array): Promise<void> {
+  streamSender(streamId: number): StreamSender {
+    return (chunk) => this.sendStream(streamId, chunk);
+  }
+
+  private async sendStream(streamId: number, chunk: Uint8Array): Promise<void> {
     const list = this.streams.get(streamId) ?? [];
     list.push(Buffer.from(chunk));
     this.streams.set(streamId, list);

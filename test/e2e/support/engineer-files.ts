@@ -20,8 +20,9 @@ export async function upload(
       if (m.upload !== staged.upload) return;
       offReady();
       void (async () => {
+        const send = link.streamSender(staged.upload);
         for (let at = 0; at < bytes.length; at += FILE_CHUNK_BYTES) {
-          await link.sendStream(staged.upload, bytes.subarray(at, at + FILE_CHUNK_BYTES));
+          await send(bytes.subarray(at, at + FILE_CHUNK_BYTES));
         }
       })().catch(reject);
     });

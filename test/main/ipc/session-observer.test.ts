@@ -76,7 +76,7 @@ async function world() {
     signal: new AbortController().signal,
     send: (m) => sent.push(m),
     nextStreamId: () => 2,
-    sendStream: async () => undefined,
+    streamSender: () => async () => undefined,
     onStream: () => () => undefined,
     holdInbound: () => () => undefined,
   };

@@ -23,9 +23,10 @@ describe('holding the inbound side of a session', () => {
     engineer.link.onStream(streamId, (chunk) => (received += chunk.length));
     const release = engineer.link.holdInbound();
     let sent = 0;
+    const send = peer.streamSender(streamId);
     const sender = (async () => {
       for (let i = 0; i < TOTAL_CHUNKS; i++) {
-        await peer.sendStream(streamId, CHUNK);
+        await send(CHUNK);
         sent += CHUNK.length;
       }
     })();

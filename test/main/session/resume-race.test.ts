@@ -34,13 +34,14 @@ describe('resume while the agent is sending', () => {
     let received = 0;
     const count = (chunk: Buffer): void => void (received += chunk.length);
     let streamId = peer.nextStreamId();
+    let send = peer.streamSender(streamId);
     engineer.link.onStream(streamId, count);
     const failedStreams = new Set<number>();
     let sending = true;
     const sender = (async () => {
       while (sending) {
         try {
-          await peer.sendStream(streamId, CHUNK);
+          await send(CHUNK);
         } catch (error) {
           if (!isAssentError(error, 'CHANNEL_CLOSED')) throw error;
           await new Promise((resolve) => setTimeout(resolve, 5));
@@ -48,6 +49,7 @@ describe('resume while the agent is sending', () => {
           if (error.details?.['streamId'] !== streamId) continue;
           failedStreams.add(streamId);
           streamId = peer.nextStreamId();
+          send = peer.streamSender(streamId);
           engineer.link.onStream(streamId, count);
         }
       }
