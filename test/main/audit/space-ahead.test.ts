@@ -3,14 +3,14 @@
 // and how the next open reads it, empty lines that are not at the end, and a
 // full disk (a real 4 MiB tmpfs, mounted as root).
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAssentError } from '../../../protocol/errors';
 import { AuditLog, auditLogPath } from '../../../main/audit/audit-log';
 import { readAuditRecords } from '../../../main/audit/audit-reader';
 import { verifyAuditLog } from '../../../main/audit/audit-verify';
-import { STRETCH_BYTES } from '../../../main/audit/space-ahead';
+import { PIECE_BYTES, SpaceAhead, STRETCH_BYTES } from '../../../main/audit/space-ahead';
 import { tempDataDir } from './audit-fixtures';
 
 const NEWLINE = 0x0a;
@@ -188,6 +188,65 @@ describe.runIf(canMount)('AuditLog on a full disk (real tmpfs)', () => {
     } finally {
       // Closed before the tmpfs is unmounted, also when the test failed.
       await log.close();
+    }
+  });
+});
+
+describe('SpaceAhead pieces', () => {
+  it('writes the first stretch at once and a stretch grown in use in pieces, each usable once on disk', async () => {
+    const handle = await open(join(await tempDataDir(), 'log'), 'w+');
+    const writes: Array<{ length: number; position: number }> = [];
+    const held: Array<() => void> = [];
+    const release = (): void => held.splice(0).forEach((go) => go());
+    // A real file; the writes of a stretch grown in use finish when the test lets them.
+    const recording = {
+      write: async (buffer: Buffer, offset: number, length: number, position: number) => {
+        writes.push({ length, position });
+        const result = await handle.write(buffer, offset, length, position);
+        if (writes.length > 1) await new Promise<void>((go) => held.push(go));
+        return result;
+      },
+    } as unknown as FileHandle;
+    try {
+      const ahead = new SpaceAhead(recording, 0, {
+        regular: true,
+        durable: true,
+        syncAfterWrite: false,
+      });
+      await ahead.prepare(0);
+      expect(writes).toEqual([{ length: STRETCH_BYTES, position: 0 }]);
+
+      // Records fill more than half of it: the next stretch starts, one piece at a time.
+      ahead.grow(STRETCH_BYTES / 2 + 1);
+      await expect.poll(() => held.length).toBe(1);
+      expect(writes).toHaveLength(2);
+      expect(writes[1]).toEqual({ length: PIECE_BYTES, position: STRETCH_BYTES });
+
+      // Once the first piece is on disk, a record that fits in it goes on
+      // while the second piece is still being written.
+      release();
+      await expect.poll(() => held.length).toBe(1);
+      expect(writes).toHaveLength(3);
+      let placed = false;
+      void ahead.before(STRETCH_BYTES + PIECE_BYTES - 10, 10).then(() => (placed = true));
+      await expect.poll(() => placed).toBe(true);
+
+      const pieces = STRETCH_BYTES / PIECE_BYTES;
+      while (writes.length < 1 + pieces || held.length > 0) {
+        release();
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      await ahead.settle();
+      expect(writes.slice(1)).toEqual(
+        Array.from({ length: pieces }, (_, i) => ({
+          length: PIECE_BYTES,
+          position: STRETCH_BYTES + i * PIECE_BYTES,
+        })),
+      );
+      expect((await handle.stat()).size).toBe(2 * STRETCH_BYTES);
+    } finally {
+      release();
+      await handle.close();
     }
   });
 });
