@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   OUTPUT_BATCH_BYTES,
+  OUTPUT_BATCH_MS,
   OUTPUT_ECHO_BYTES,
   OUTPUT_IDLE_MS,
   OutputPump,
@@ -16,6 +17,26 @@ const turn = () => new Promise((r) => setImmediate(r));
 const microtasks = async () => {
   for (let i = 0; i < 5; i++) await Promise.resolve();
 };
+
+/**
+ * The batch timer is a real setTimeout measured against the pump's own
+ * clock: faked where a test says what is held, so that a slow turn of the
+ * event loop on a loaded machine cannot fire it early. setImmediate stays real.
+ */
+function fakeBatchTimer(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+}
+
+/** Ends the batch time: what was held is sent. */
+async function batchTimeEnds(pump: OutputPump): Promise<void> {
+  const drained = pump.drained();
+  vi.advanceTimersByTime(OUTPUT_BATCH_MS);
+  await drained;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 /** A pump whose sends succeed at once, each recorded by `record`; `now` is its clock. */
 function recordingPump(record: (chunk: Buffer) => void, now?: () => number): OutputPump {
@@ -74,6 +95,7 @@ describe('OutputPump', () => {
   });
 
   it('holds bulk output for the batch time once output comes in bulk', async () => {
+    fakeBatchTimer();
     const sent: number[] = [];
     let clock = 0;
     const pump = recordingPump(
@@ -94,11 +116,12 @@ describe('OutputPump', () => {
     await turn();
     expect(sent).toEqual([300, 1400]);
     expect(pump.bufferedBytes).toBe(10);
-    await pump.drained();
+    await batchTimeEnds(pump);
     expect(sent).toEqual([300, 1400, 10]);
   });
 
   it('counts one full pty read a turn as bulk (a cat), so the reads after it are batched', async () => {
+    fakeBatchTimer();
     const sent: number[] = [];
     let clock = 0;
     const pump = recordingPump(
@@ -114,7 +137,7 @@ describe('OutputPump', () => {
     }
     await turn();
     expect(sent).toEqual([4095]);
-    await pump.drained();
+    await batchTimeEnds(pump);
     expect(sent).toEqual([4095, 3 * 4095]);
     expect(OUTPUT_ECHO_BYTES).toBeLessThan(4095);
   });
