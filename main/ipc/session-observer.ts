@@ -156,6 +156,7 @@ export class SessionObserver {
         if (message.basis.source === 'ground-rules' || message.basis.source === 'machine-policy') {
           this.log(message.requestId, 'action.denied', 'rules', message.basis.rule ?? message.code);
         }
+        this.forget(message.requestId);
         return;
       case 'action.progress':
         this.progress(message.requestId, message.done, message.total, 'running');
@@ -163,10 +164,12 @@ export class SessionObserver {
       case 'action.result':
         this.progress(message.requestId, undefined, undefined, 'done');
         this.log(message.requestId, 'action.completed', 'agent');
+        this.forget(message.requestId);
         return;
       case 'action.error':
         this.progress(message.requestId, undefined, undefined, 'failed');
         this.log(message.requestId, 'action.failed', 'agent', message.code);
+        this.forget(message.requestId);
         return;
       default:
         return;
@@ -174,6 +177,17 @@ export class SessionObserver {
   }
 
   private readonly progressSeen = new Map<string, { done: number; total?: number }>();
+
+  /** An action's last message went out: nothing more is said of it, so nothing of it is kept. */
+  private forget(requestId: string): void {
+    this.known.delete(requestId);
+    this.progressSeen.delete(requestId);
+  }
+
+  /** Actions whose label or progress is kept (for tests: none once every action ended). */
+  get tracked(): number {
+    return new Set([...this.known.keys(), ...this.progressSeen.keys()]).size;
+  }
 
   private progress(
     requestId: string,

@@ -14,7 +14,7 @@ import { EffectiveRules } from '../../../main/rules/effective-rules';
 import type { PeerLink } from '../../../main/session/peer-link';
 import { GroundRules } from '../../../protocol/ground-rules';
 import type { ActivityEntry } from '../../../protocol/ipc';
-import type { ChannelMessage } from '../../../protocol/wire/messages';
+import type { ChannelMessage, MessageOf } from '../../../protocol/wire/messages';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -164,5 +164,38 @@ describe('SessionObserver', () => {
       { id: 'r9', kind: 'transfer', label: path, state: 'done', done: 100, total: 100 },
     ]);
     expect(w.activity.at(-1)).toMatchObject({ event: 'action.completed', subject: path });
+    expect(w.observer.tracked).toBe(0);
+  });
+
+  it('keeps nothing of an action once its last message went out', async () => {
+    const w = await world();
+    const link = w.observer.tapLink(w.link);
+    const ends: Array<MessageOf<'action.result' | 'action.error' | 'action.denied'>> = [
+      { type: 'action.result', requestId: 'r1', result: {} },
+      { type: 'action.error', requestId: 'r2', code: 'FILE_NOT_FOUND', message: 'gone' },
+      {
+        type: 'action.denied',
+        requestId: 'r3',
+        code: 'CONSENT_DENIED',
+        message: 'no',
+        basis: { source: 'approver' },
+      },
+    ];
+    for (const end of ends) {
+      const prompted = nextPrompt(w.engine);
+      const granted = w.engine.request(w.read(join(w.root, end.requestId)), {
+        requestId: end.requestId,
+      });
+      w.engine.decide((await prompted).id, { how: 'allow-once' }, { approver: 'approver' });
+      await granted;
+      link.send({ type: 'action.progress', requestId: end.requestId, done: 1, total: 2 });
+      expect(w.observer.tracked).toBe(1);
+      link.send(end);
+      expect(w.observer.tracked).toBe(0);
+    }
+    // The entries were made with what was known until the end.
+    expect(w.activity.filter((a) => a.event === 'action.failed')).toEqual([
+      expect.objectContaining({ kind: 'file.read', subject: join(w.root, 'r2') }),
+    ]);
   });
 });
