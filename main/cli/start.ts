@@ -23,6 +23,16 @@ const bin = (name: string): string => join(root, 'bin', `${name}.js`);
 /** The local relay's port; another free port is used when it is taken. */
 export const LOCAL_RELAY_PORT = 8443;
 
+/** The port to try first: ASSENT_LOCAL_RELAY_PORT (0 for any free port) or LOCAL_RELAY_PORT. */
+function localRelayPort(): number {
+  const configured = process.env.ASSENT_LOCAL_RELAY_PORT;
+  if (configured === undefined || configured === '') return LOCAL_RELAY_PORT;
+  const port = Number(configured);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`ASSENT_LOCAL_RELAY_PORT must be a port number (0-65535), not "${configured}"`);
+  return port;
+}
+
 /** Why Electron cannot start here, or undefined when it can. */
 export function electronUnavailable(): string | undefined {
   if (process.env.ASSENT_HEADLESS === '1') return 'ASSENT_HEADLESS=1 is set';
@@ -51,6 +61,15 @@ function run(name: string, args: string[], input?: string): string {
 }
 
 /**
+ * The folder the trial's ground rules open to the engineer: beside the
+ * agent's data folder, never inside it (the agent refuses every action on
+ * its own data folder, whatever the rules say).
+ */
+function localTrialFolder(dataDir: string): string {
+  return `${resolve(dataDir)}-local-trial`;
+}
+
+/**
  * First run without a pinned vendor: a trial vendor key and engineer
  * credential (in this user's keychain), the vendor pinned, and trial ground
  * rules signed by the trial vendor and countersigned here.
@@ -59,7 +78,7 @@ async function setUpLocalTrial(dataDir: string, out: (line: string) => void): Pr
   const trial = join(dataDir, 'local-trial');
   const vendorDir = join(trial, 'vendor');
   const engineerDir = join(trial, 'engineer');
-  const folder = join(trial, 'customer-files');
+  const folder = localTrialFolder(dataDir);
   let vendorJson: string;
   try {
     vendorJson = run('assent-engineer', ['vendor', 'show', '--vendor-home', vendorDir]);
@@ -157,9 +176,11 @@ async function startLocalRelay(
           String(port),
           '--data',
           relayDir,
+          '--stop-with-stdin',
         ],
         {
-          stdio: ['ignore', 'pipe', 'pipe'],
+          // The relay stops when this pipe closes: when the agent ends, also by a crash or kill -9.
+          stdio: ['pipe', 'pipe', 'pipe'],
         },
       );
       let seen = '';
@@ -173,10 +194,12 @@ async function startLocalRelay(
         reject(new Error(`the local relay exited (${code}): ${seen.trim()}`)),
       );
     });
+  const port = localRelayPort();
   let relay: { url: string; child: ChildProcess };
   try {
-    relay = await tryPort(LOCAL_RELAY_PORT);
-  } catch {
+    relay = await tryPort(port);
+  } catch (error) {
+    if (port === 0) throw error;
     relay = await tryPort(0);
   }
   out(`Local relay running at ${relay.url} (stops with the agent).`);

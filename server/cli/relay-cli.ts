@@ -1,4 +1,5 @@
-// `assent-relay`: runs the vendor relay until SIGINT or SIGTERM (issue 2).
+// `assent-relay`: runs the vendor relay until SIGINT or SIGTERM (issue 2), or,
+// with --stop-with-stdin, until its standard input ends.
 // TLS (wss) when given a certificate; plain ws only on a loopback host, with
 // a warning, because session codes and credentials would otherwise cross the
 // network in the clear (content is end-to-end encrypted either way).
@@ -23,6 +24,8 @@ Options:
   --data DIR         data directory: revocations.json, relay-sessions.jsonl
                      (default $XDG_DATA_HOME/assent-relay)
   --vendor-key FILE  the vendor public key, vendor.pub (default DIR/vendor.pub)
+  --stop-with-stdin  also stop when standard input ends (a relay started by
+                     another program: it never outlives that program)
   -h, --help         show this help
 `;
 
@@ -74,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
         'tls-key': { type: 'string' },
         data: { type: 'string' },
         'vendor-key': { type: 'string' },
+        'stop-with-stdin': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -117,10 +121,13 @@ export async function main(argv: string[]): Promise<number> {
       const stop = (): void => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        process.stdin.off('end', stop).off('close', stop).pause();
         resolve();
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      // The program that started this relay ended, however it ended (even kill -9): its end of the pipe closed.
+      if (values['stop-with-stdin']) process.stdin.on('end', stop).on('close', stop).resume();
     });
     await relay.close();
     process.stdout.write('assent-relay stopped\n');

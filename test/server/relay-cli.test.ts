@@ -78,6 +78,24 @@ describe('assent-relay CLI', () => {
     expect(stderr).toMatch(/warning: plain ws/);
   });
 
+  it('with --stop-with-stdin, stops when its standard input ends (here /dev/null)', async () => {
+    dir = tempDir();
+    writeVendorKey(join(dir.path, 'vendor.pub'), vendor);
+    const relay = run([
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data',
+      dir.path,
+      '--stop-with-stdin',
+    ]);
+    expect(await relay.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    const { code, stdout } = await relay.exit;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/assent-relay stopped/);
+  });
+
   it('serves wss with --tls-cert/--tls-key and stops on SIGINT', async () => {
     dir = tempDir();
     const tls = makeSelfSignedCertificate(dir.path);
