@@ -4,10 +4,12 @@
 // rules in force. The lead's CLI dispatches here.
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
 import { AssentError, isAssentError } from '../../protocol/errors';
 import type { SigningKeyPair } from '../../platform/signing';
 import { EffectiveRules } from './effective-rules';
 import { loadMachinePolicy, type MachinePolicyOptions } from './machine-policy';
+import { isPathUnder } from './path-scope';
 import { countersignRules, assertNotExpired, verifyRulesProposal } from './rules-signing';
 import { installRulesInForce, loadRulesInForce, loadRulesInForceIfAny } from './rules-store';
 
@@ -85,6 +87,13 @@ async function accept(
   );
   for (const line of effective.summary()) io.out(`  ${line}`);
   if (warning) io.out(`Warning: ${warning}`);
+  // The agent refuses every action on its own data folder (EffectiveRules.deniedBy): such a root opens nothing.
+  const dataDir = resolve(io.dataDir);
+  for (const root of new Set([...proposal.rules.readableRoots, ...proposal.rules.writableRoots]))
+    if (isPathUnder(root, dataDir))
+      io.out(
+        `Warning: ${root} is inside the agent's own data folder (${dataDir}); the agent refuses every action there, whatever these rules allow.`,
+      );
   io.out(`Fingerprint: ${effective.fingerprint}`);
   io.out('Compare this fingerprint with the one the vendor gave you before accepting.');
   if (!yes && !(await io.confirm(`Accept these ground rules for this machine as ${admin}?`))) {

@@ -62,6 +62,28 @@ describe('assent-agent rules', () => {
     expect(lines.join('\n')).toContain(`Fingerprint: ${inForce.fingerprint}`);
   });
 
+  it("warns before the question when a root lies inside the agent's own data folder", async () => {
+    const inside = join(io.dataDir, 'files');
+    const file = join(dir, 'inside.signed.json');
+    await writeFile(
+      file,
+      JSON.stringify(
+        signRulesProposal(
+          rulesBody({ readableRoots: [inside, '/srv/app'], writableRoots: [inside] }),
+          vendor,
+          'Acme support',
+        ),
+      ),
+    );
+    expect(await runRulesCommand(['accept', file, '--admin', 'Carol'], io)).toBe(0);
+    const warnings = lines.filter((l) => l.startsWith('Warning: '));
+    expect(warnings).toEqual([
+      `Warning: ${inside} is inside the agent's own data folder (${io.dataDir}); the agent refuses every action there, whatever these rules allow.`,
+    ]);
+    const fingerprintAt = lines.findIndex((l) => l.startsWith('Fingerprint: '));
+    expect(lines.indexOf(warnings[0]!)).toBeLessThan(fingerprintAt);
+  });
+
   it('declining installs nothing', async () => {
     answer = false;
     expect(await runRulesCommand(['accept', await proposalFile()], io)).toBe(1);
