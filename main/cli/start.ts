@@ -206,21 +206,43 @@ async function startLocalRelay(
   return relay;
 }
 
+/**
+ * How the desktop app is started: Electron with the V8 flags (it takes them
+ * for its main process, the agent core, only on its command line), and the
+ * data folder and relay this command chose in the environment, where the
+ * app's main process reads them (it takes no `--data` or `--relay`).
+ */
+export function desktopLaunch(
+  electron: string,
+  argv: readonly string[],
+  dataDir: string,
+  relayUrl: string,
+): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    command: electron,
+    args: [
+      `--js-flags=${NODE_FLAGS.join(' ')}`,
+      root,
+      ...withoutOptions(argv, ['--data', '--relay']),
+    ],
+    env: { ...process.env, ASSENT_DATA_DIR: dataDir, ASSENT_RELAY_URL: relayUrl },
+  };
+}
+
+/** `argv` without the given options and their values. */
+function withoutOptions(argv: readonly string[], options: readonly string[]): string[] {
+  return argv.filter((a, i) => !options.includes(a) && !options.includes(argv[i - 1] ?? ''));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const out = (line = ''): void => void process.stdout.write(`${line}\n`);
   const dataDir = agentDataDir(
     argv.includes('--data') ? argv[argv.indexOf('--data') + 1] : undefined,
   );
+  // The desktop app and the headless agent alike get the local trial and relay when none is set up.
   const reason = electronUnavailable();
-  if (!reason) {
-    const electron = createRequire(import.meta.url)('electron') as string;
-    // Electron takes V8 flags for its main process (the agent core) only on its command line.
-    const child = spawn(electron, [`--js-flags=${NODE_FLAGS.join(' ')}`, root, ...argv], {
-      stdio: 'inherit',
-    });
-    return await new Promise((done) => child.once('exit', (code) => done(code ?? 1)));
-  }
-  out(`Electron cannot start here (${reason}); running the headless agent in this terminal.`);
+  if (reason)
+    out(`Electron cannot start here (${reason}); running the headless agent in this terminal.`);
 
   let relay: { url: string; child: ChildProcess } | undefined;
   let relayUrl = configuredRelayUrl(
@@ -244,16 +266,19 @@ export async function main(argv: string[]): Promise<number> {
         );
       }
     }
+    if (!reason) {
+      const electron = createRequire(import.meta.url)('electron') as string;
+      const launch = desktopLaunch(electron, argv, dataDir, relayUrl);
+      const child = spawn(launch.command, launch.args, { stdio: 'inherit', env: launch.env });
+      return await new Promise((done) => child.once('exit', (code) => done(code ?? 1)));
+    }
     return await agentMain([
       'run',
       '--data',
       dataDir,
       '--relay',
       relayUrl,
-      ...argv.filter(
-        (a, i) =>
-          !['--data', '--relay'].includes(a) && !['--data', '--relay'].includes(argv[i - 1] ?? ''),
-      ),
+      ...withoutOptions(argv, ['--data', '--relay']),
     ]);
   } catch (error) {
     process.stderr.write(
