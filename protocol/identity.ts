@@ -12,6 +12,9 @@ export const Signature64 = z
   .string()
   .regex(/^[A-Za-z0-9_-]{86}$/, 'a 64-byte signature in base64url');
 
+/** A credential's serial: 16 random bytes in lowercase hex. */
+export const CREDENTIAL_SERIAL = /^[0-9a-f]{32}$/;
+
 export const ROLES = ['engineer', 'installer'] as const;
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
@@ -29,7 +32,7 @@ export type VendorPublicKey = z.infer<typeof VendorPublicKey>;
 export const EngineerCertificateBody = z.object({
   kind: z.literal('assent-engineer-certificate'),
   v: z.literal(1),
-  serial: z.string().regex(/^[0-9a-f]{32}$/),
+  serial: z.string().regex(CREDENTIAL_SERIAL),
   vendor: z.string().min(1).max(200),
   vendorKey: PublicKey32,
   name: z.string().min(1).max(200),
@@ -51,7 +54,7 @@ export const RevocationListBody = z.object({
   vendorKey: PublicKey32,
   sequence: z.number().int().nonnegative(),
   issuedAt: z.iso.datetime(),
-  revokedSerials: z.array(z.string().regex(/^[0-9a-f]{32}$/)).max(100_000),
+  revokedSerials: z.array(z.string().regex(CREDENTIAL_SERIAL)).max(100_000),
 });
 export type RevocationListBody = z.infer<typeof RevocationListBody>;
 

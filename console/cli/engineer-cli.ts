@@ -25,7 +25,9 @@ Vendor admin:
   vendor init --vendor NAME          create the vendor signing key (kept in the OS keychain)
   vendor issue --name N --email E [--roles engineer,installer] [--days 30]
                                      issue an engineer credential (prints a one-time token)
-  vendor revoke <serial>...          add credentials to the signed revocation list
+  vendor revoke <serial>... [--force]
+                                     add credentials to the signed revocation list
+                                     (--force: also serials not issued from this vendor home)
   vendor list                        credentials issued from this vendor home
   vendor show                        the vendor public key (give vendor.pub to agents and relays)
   rules sign <rules.json> [--out F]  sign ground rules as the vendor
@@ -65,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
       ticket: { type: 'string' },
       ca: { type: 'string' },
       out: { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
   } catch (error) {
@@ -82,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'vendor':
-        return vendorCommand(sub, args, vHome, str, out);
+        return vendorCommand(sub, args, vHome, str, parsed.flag, out);
       case 'rules': {
         const authority = loadVendor(vHome);
         return await runEngineerRulesCommand(commandArgs(argv, 'rules'), {
@@ -178,6 +181,7 @@ function vendorCommand(
   args: string[],
   home: string,
   str: (name: string) => string | undefined,
+  flag: (name: string) => boolean,
   out: (line?: string) => void,
 ): number {
   switch (sub) {
@@ -227,8 +231,11 @@ function vendorCommand(
     }
     case 'revoke': {
       if (args.length === 0)
-        throw new AssentError('USAGE', 'usage: assent-engineer vendor revoke <serial>...');
-      const list = revokeCredentials(home, args);
+        throw new AssentError(
+          'USAGE',
+          'usage: assent-engineer vendor revoke <serial>... [--force]',
+        );
+      const list = revokeCredentials(home, args, { force: flag('force') });
       out(
         `Revocation list sequence ${list.sequence}: ${list.revokedSerials.length} revoked. Written to ${vendorFiles(home).revocations}.`,
       );

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { AssentError } from '../../protocol/errors';
 import type { EngineerCertificate } from '../../protocol/identity';
-import { RevocationList, VendorPublicKey, type Role } from '../../protocol/identity';
+import {
+  CREDENTIAL_SERIAL,
+  RevocationList,
+  VendorPublicKey,
+  type Role,
+} from '../../protocol/identity';
 import { ensurePrivateDir } from '../../platform/app-dirs';
 import { issueCertificate, signRevocationList } from '../../platform/credentials';
 import { readJsonFile, writeJsonFileAtomic } from '../../platform/json-file';
@@ -116,7 +121,26 @@ export function issueCredential(
 }
 
 /** Adds serials to the vendor's signed revocation list (its sequence grows by one). */
-export function revokeCredentials(home: string, serials: string[]): RevocationList {
+export function revokeCredentials(
+  home: string,
+  serials: string[],
+  options: { force?: boolean } = {},
+): RevocationList {
+  // A mistyped serial must not pass for a revocation while the credential it meant stays valid.
+  for (const serial of serials)
+    if (!CREDENTIAL_SERIAL.test(serial))
+      throw new AssentError(
+        'USAGE',
+        `"${serial}" is not a credential serial: 32 hexadecimal digits, as assent-engineer vendor list shows them.`,
+      );
+  const issued = new Set(listIssued(home).map((entry) => entry.serial));
+  const unknown = serials.filter((serial) => !issued.has(serial));
+  if (unknown.length > 0 && !options.force)
+    throw new AssentError(
+      'CREDENTIAL_UNKNOWN',
+      `No credential ${unknown.join(', ')} was issued from this vendor home (assent-engineer vendor list); nothing was revoked. Pass --force to revoke ${unknown.length === 1 ? 'it' : 'them'} anyway (issued from another copy of this vendor home).`,
+      { details: { unknown } },
+    );
   const authority = loadVendor(home);
   const current = readJsonFile(vendorFiles(home).revocations, RevocationList);
   const list = signRevocationList(

@@ -15,6 +15,10 @@ export const IDENTITY_ERROR_CODES = defineErrorCodes({
   CREDENTIAL_NOT_YET_VALID: { meaning: 'The credential is not valid yet (check the clock).' },
   CREDENTIAL_REVOKED: { meaning: 'The credential is on the vendor revocation list.' },
   CREDENTIAL_ROLE_MISSING: { meaning: 'The credential does not carry the role this action needs.' },
+  CREDENTIAL_UNKNOWN: {
+    meaning:
+      'No credential with that serial was issued from this vendor home (nothing was revoked).',
+  },
   VENDOR_NOT_TRUSTED: {
     meaning: 'No vendor key is pinned on this agent; run assent-agent trust-vendor first.',
   },
