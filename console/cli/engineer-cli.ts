@@ -103,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
             ? readFileSync(0, 'utf8')
             : source.startsWith('assent-credential:')
               ? source
-              : readFileSync(source, 'utf8');
+              : readTokenFile(source);
         const cert = login(home, token);
         out(
           `Logged in as ${cert.name} <${cert.email}> for ${cert.vendor}; roles ${cert.roles.join(', ')}; valid until ${cert.notAfter}.`,
@@ -161,6 +161,19 @@ export async function main(argv: string[]): Promise<number> {
       return error.code === 'USAGE' ? 2 : 1;
     }
     throw error;
+  }
+}
+
+/** A credential token saved in a file; a name that is neither a token nor a readable file is CREDENTIAL_INVALID. */
+function readTokenFile(source: string): string {
+  try {
+    return readFileSync(source, 'utf8');
+  } catch (cause) {
+    throw new AssentError(
+      'CREDENTIAL_INVALID',
+      `"${source}" is neither a credential token (assent-credential:…) nor a readable file (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}).`,
+      { cause },
+    );
   }
 }
 

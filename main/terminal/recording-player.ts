@@ -1,7 +1,7 @@
 // Replays an asciicast v2 recording with its timing (`assent-agent audit
 // play <recording>`): output events are written to `out`, input, resize and
 // marker events are skipped (markers are shown as a dim line when asked).
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { AssentError } from '../../protocol/errors';
 
@@ -25,7 +25,17 @@ function write(out: NodeJS.WritableStream, text: string): Promise<void> {
   });
 }
 
-/** Plays `file` to `out`; rejects with TERMINAL_BAD_RECORDING when it is not asciicast v2. */
+const unreadable = (file: string, cause: unknown): AssentError =>
+  new AssentError(
+    'IO_FAILED',
+    `Cannot read ${file} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}).`,
+    { cause },
+  );
+
+/**
+ * Plays `file` to `out`; rejects with TERMINAL_BAD_RECORDING when it is not
+ * asciicast v2, IO_FAILED when it cannot be read.
+ */
 export async function playRecording(
   file: string,
   out: NodeJS.WritableStream,
@@ -34,7 +44,36 @@ export async function playRecording(
   const speed = options.speed ?? 1;
   if (!(speed > 0)) throw new RangeError('speed must be positive');
   const maxIdle = options.maxIdleSeconds ?? 2;
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  const handle = await open(file, 'r').catch((cause: unknown) => {
+    throw unreadable(file, cause);
+  });
+  // readline does not pass on its input's errors (a directory, a failing disk): they are kept here.
+  let readFailure: unknown;
+  const input = handle.createReadStream({ encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  input.once('error', (cause) => {
+    readFailure = cause;
+    lines.close();
+  });
+  try {
+    await playLines(lines, out, options, speed, maxIdle);
+  } catch (error) {
+    // A read that failed ends the lines early: that, not what the lines lacked, is the reason.
+    throw readFailure === undefined ? error : unreadable(file, readFailure);
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+  if (readFailure !== undefined) throw unreadable(file, readFailure);
+}
+
+async function playLines(
+  lines: AsyncIterable<string>,
+  out: NodeJS.WritableStream,
+  options: PlayOptions,
+  speed: number,
+  maxIdle: number,
+): Promise<void> {
   let n = 0;
   let last = 0;
   for await (const line of lines) {

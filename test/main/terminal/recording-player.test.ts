@@ -63,4 +63,15 @@ describe('playRecording', () => {
     const err = await play(join(dir, 'b.cast')).catch((e: unknown) => e);
     expect(isAssentError(err, 'TERMINAL_BAD_RECORDING')).toBe(true);
   });
+
+  it('refuses a file it cannot read with IO_FAILED (a missing file, a directory), nothing thrown past it', async () => {
+    for (const [file, code] of [
+      [join(dir, 'missing.cast'), 'ENOENT'],
+      [dir, 'EISDIR'],
+    ] as const) {
+      const err = await play(file).catch((e: unknown) => e);
+      expect(isAssentError(err, 'IO_FAILED')).toBe(true);
+      expect((err as Error).message).toBe(`Cannot read ${file} (${code}).`);
+    }
+  });
 });
