@@ -15,6 +15,12 @@ export async function readPackageHead(
 ): Promise<{ manifest: Buffer; signature?: Buffer }> {
   const source = createReadStream(file);
   const tar = extract();
+  // A file that cannot be read (missing, a directory) is not a malformed package: kept apart.
+  let readFailure: NodeJS.ErrnoException | undefined;
+  source.once('error', (error) => {
+    readFailure = error;
+    tar.destroy(error);
+  });
   source.pipe(tar as unknown as NodeJS.WritableStream);
   let manifest: Buffer | undefined;
   let signature: Buffer | undefined;
@@ -34,6 +40,14 @@ export async function readPackageHead(
       if (signature) break;
     }
   } catch (cause) {
+    if (readFailure)
+      throw new AssentError(
+        'IO_FAILED',
+        `Cannot read ${file} (${readFailure.code ?? readFailure.message}).`,
+        {
+          cause,
+        },
+      );
     throw new AssentError('FIX_PACKAGE_INVALID', 'The file is not a fix package.', { cause });
   } finally {
     source.destroy();

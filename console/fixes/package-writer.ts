@@ -115,6 +115,18 @@ export async function buildManifest(
   now = new Date(),
 ): Promise<FixManifest> {
   const found: string[] = [];
+  const payload = await fsp.stat(payloadDir).catch((cause: unknown) => {
+    throw new AssentError(
+      'IO_FAILED',
+      `Cannot read the payload folder ${payloadDir} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}).`,
+      { cause },
+    );
+  });
+  if (!payload.isDirectory())
+    throw new AssentError(
+      'USAGE',
+      `${payloadDir} is not a folder: fix build takes the folder whose files the fix installs.`,
+    );
   await walk(payloadDir, payloadDir, found);
   found.sort();
   const listed = new Map((author.files ?? []).map((f) => [f.path, f]));

@@ -16,6 +16,7 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'assent-bad-input-'));
   mkdirSync(join(root, 'a-directory'));
   writeFileSync(join(root, 'text.txt'), 'not what was asked for\n');
+  writeFileSync(join(root, 'm.json'), '{}');
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -61,6 +62,28 @@ const CASES: Array<[string, string[], RegExp]> = [
   ],
   ['assent-agent', ['trust-vendor', '@/missing.pub'], /neither a vendor key nor a readable file/],
   ['assent-agent', ['rules', 'accept', '@/missing.json'], /RULES_INVALID/],
+  [
+    'assent-engineer',
+    ['fix', 'inspect', '@/missing.assentfix'],
+    /Cannot read .*missing\.assentfix \(ENOENT\)/,
+  ],
+  ['assent-engineer', ['fix', 'inspect', '@/a-directory'], /\(EISDIR\)/],
+  ['assent-engineer', ['fix', 'inspect', '@/text.txt'], /FIX_PACKAGE_INVALID: The file is not a fix package/],
+  [
+    'assent-engineer',
+    ['fix', 'build', '@/missing', '--manifest', '@/text.txt', '--out', '@/x.assentfix'],
+    /CONFIG_INVALID/,
+  ],
+  [
+    'assent-engineer',
+    ['fix', 'build', '@/missing', '--manifest', '@/m.json', '--out', '@/x.assentfix'],
+    /Cannot read the payload folder .*missing \(ENOENT\)/,
+  ],
+  [
+    'assent-engineer',
+    ['fix', 'build', '@/text.txt', '--manifest', '@/m.json', '--out', '@/x.assentfix'],
+    /is not a folder/,
+  ],
   ['assent-relay', ['--port', '99999'], /--port must be 0-65535/],
 ];
 
