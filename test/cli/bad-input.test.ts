@@ -68,7 +68,11 @@ const CASES: Array<[string, string[], RegExp]> = [
     /Cannot read .*missing\.assentfix \(ENOENT\)/,
   ],
   ['assent-engineer', ['fix', 'inspect', '@/a-directory'], /\(EISDIR\)/],
-  ['assent-engineer', ['fix', 'inspect', '@/text.txt'], /FIX_PACKAGE_INVALID: The file is not a fix package/],
+  [
+    'assent-engineer',
+    ['fix', 'inspect', '@/text.txt'],
+    /FIX_PACKAGE_INVALID: The file is not a fix package/,
+  ],
   [
     'assent-engineer',
     ['fix', 'build', '@/missing', '--manifest', '@/text.txt', '--out', '@/x.assentfix'],
