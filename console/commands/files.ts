@@ -104,15 +104,21 @@ const stat: ConsoleCommand = {
     }),
 };
 
+async function isLocalFolder(path: string): Promise<boolean> {
+  return (await fsp.stat(path).catch(() => null))?.isDirectory() ?? false;
+}
+
 const get: ConsoleCommand = {
   name: 'get',
-  usage: 'get <remote-path> [local-path]',
+  usage: 'get <remote-path> [local-path or folder]',
   summary: 'download a file (resumes a partial local copy; checks the hash)',
   run: (args, context) =>
     guarded(context, async () => {
       if (args.length < 1 || args.length > 2) usage(get.usage);
       const remote = args[0]!;
-      const local = resolve(context.cwd, args[1] ?? basename(remote));
+      // Into a local folder it names, under the remote file's name (as cp and scp do).
+      const named = resolve(context.cwd, args[1] ?? '.');
+      const local = (await isLocalFolder(named)) ? join(named, basename(remote)) : named;
       const result = await getFile(context.link, remote, local, {
         resume: true,
         ...requestOptions(context, (done, total) => context.write(`\r${progressBar(done, total)}`)),

@@ -21,6 +21,7 @@ import { requestAction, type RequestActionOptions } from '../actions/request-act
 import type { EngineerLink } from '../engineer-link';
 import { DirectWrites } from '../../platform/direct-writes';
 import { localChunks } from './local-chunks';
+import { localFileError, localFileToSend } from './local-files';
 
 /** Callbacks of one file request (pending prompt, progress, cancel). */
 export type FileRequestOptions = Omit<RequestActionOptions, 'requestId'>;
@@ -167,7 +168,8 @@ export async function uploadContent(
   source: string | Uint8Array,
   onProgress?: (sent: number, total: number) => void,
 ): Promise<StagedContent> {
-  const size = typeof source === 'string' ? (await fsp.stat(source)).size : source.byteLength;
+  const size =
+    typeof source === 'string' ? (await localFileToSend(source)).size : source.byteLength;
   const upload = link.nextStreamId();
   const first = uploadReply(link, upload, ['file.upload-ready', 'file.upload-done']);
   link.send({ type: 'file.upload', upload, size });
@@ -257,7 +259,9 @@ export async function getFile(
   const existing = options.resume ? await fsp.stat(localPath).catch(() => null) : null;
   const offset = existing?.isFile() ? existing.size : 0;
   const hash = await hashPrefix(localPath, offset);
-  const out = await fsp.open(localPath, offset > 0 ? 'r+' : 'w');
+  const out = await fsp.open(localPath, offset > 0 ? 'r+' : 'w').catch((cause: unknown) => {
+    throw localFileError('write', localPath, cause);
+  });
   const streamId = link.nextStreamId();
   let received = 0;
   // Past a window of unwritten chunks the link stops reading until the disk catches up.

@@ -2,7 +2,7 @@
 // (`fix.upload` → `fix.upload-ready` → bytes → `fix.upload-done`), then
 // request `fix.apply` naming the upload and its hash; or request
 // `fix.rollback` of an installed fix. Both need the approver's consent.
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { AssentError, isErrorCode } from '../../protocol/errors';
 import {
   FIX_CHUNK_BYTES,
@@ -13,6 +13,7 @@ import {
 import { requestAction, type RequestActionOptions } from '../actions/request-action';
 import type { EngineerLink } from '../engineer-link';
 import { digestOf } from '../files/file-client';
+import { localFileToSend } from '../files/local-files';
 
 /** A package staged on the agent. */
 export interface UploadedPackage {
@@ -60,7 +61,7 @@ export async function uploadFixPackage(
   file: string,
   onProgress?: (sent: number, total: number) => void,
 ): Promise<UploadedPackage> {
-  const { size } = await fsp.stat(file);
+  const { size } = await localFileToSend(file);
   if (size === 0 || size > MAX_FIX_PACKAGE_BYTES)
     throw new AssentError(
       'FIX_PACKAGE_INVALID',

@@ -132,6 +132,32 @@ describe('file commands end to end', () => {
     expect(await fsp.readFile(join(s.root, 'keep.txt'), 'utf8')).toBe('xconcurrent\n');
   });
 
+  it('get into a local folder keeps the remote name; bad local paths are said plainly, before anything is asked', async () => {
+    const s = await fileSession();
+    const c = consoleContext(s.link, s.local);
+    await fsp.writeFile(join(s.root, 'a.txt'), 'hello\n');
+    await fsp.mkdir(join(s.local, 'downloads'));
+    await command('get').run([join(s.root, 'a.txt'), 'downloads'], c.context);
+    expect(await fsp.readFile(join(s.local, 'downloads', 'a.txt'), 'utf8')).toBe('hello\n');
+
+    const missing = join(s.local, 'no-such-folder', 'a.txt');
+    await command('get').run([join(s.root, 'a.txt'), missing], c.context);
+    expect(c.printed.at(-1)).toBe(
+      `IO_FAILED: Cannot write ${missing} on this machine: no such file or folder.`,
+    );
+    const asked = s.prompts.length;
+    await command('put').run([join(s.local, 'missing.txt'), join(s.root, 'b.txt')], c.context);
+    expect(c.printed.at(-1)).toBe(
+      `IO_FAILED: Cannot read ${join(s.local, 'missing.txt')} on this machine: no such file or folder.`,
+    );
+    await command('put').run([join(s.local, 'downloads'), join(s.root, 'b.txt')], c.context);
+    expect(c.printed.at(-1)).toBe(
+      `FILE_NOT_REGULAR: ${join(s.local, 'downloads')} is a folder on this machine; one file is sent at a time.`,
+    );
+    expect(s.prompts.length).toBe(asked);
+    await expect(fsp.stat(join(s.root, 'b.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('put hashes while it sends (no hash in the announcement); a local file that shrinks mid-upload is FILE_CHANGED', async () => {
     const s = await fileSession();
     const size = 6 * 1024 * 1024;
