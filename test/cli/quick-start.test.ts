@@ -4,20 +4,12 @@
 // and prints the command the engineer runs in a second terminal; that command,
 // as printed, joins the session, and one consented action goes through. The
 // local relay stops with the agent, also when the agent is killed.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BinProcess } from '../support/cli-process';
+import { describe, expect, it } from 'vitest';
+import { BinScope, type BinProcess } from '../support/cli-process';
 
-const running: BinProcess[] = [];
-let root: string | undefined;
-afterEach(() => {
-  for (const process of running.splice(0)) process.kill();
-  if (root) rmSync(root, { recursive: true, force: true });
-  root = undefined;
-});
+const bins = new BinScope('assent-start-');
 
 /** The environment `npm start` gets: no display decision left to chance, any free port for the relay. */
 const START_ENV = { ASSENT_HEADLESS: '1', ASSENT_LOCAL_RELAY_PORT: '0' };
@@ -49,8 +41,7 @@ async function start(dataDir: string): Promise<{
   code: string;
   joinArgs: string[] | undefined;
 }> {
-  const agent = new BinProcess('assent-start', ['--data', dataDir], START_ENV);
-  running.push(agent);
+  const agent = bins.start('assent-start', ['--data', dataDir], START_ENV);
   await agent.expect(/Electron cannot start here \(ASSENT_HEADLESS=1 is set\)/, 60_000);
   const url = (await agent.expect(/Local relay running at (ws:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
   const code = (await agent.expect(/Session code: (\d{3} \d{3} \d{4})/, 60_000))[1]!;
@@ -66,16 +57,14 @@ async function start(dataDir: string): Promise<{
 // Each bin start costs a TypeScript load, and the trial's setup runs five more.
 describe('npm start (headless)', { timeout: 180_000 }, () => {
   it('sets up the local trial and relay, and the printed engineer command joins and works', async () => {
-    root = mkdtempSync(join(tmpdir(), 'assent-start-'));
-    const dataDir = join(root, 'agent');
+    const dataDir = join(bins.root, 'agent');
     const first = await start(dataDir);
     expect(first.agent.text).toMatch(/Local trial: no vendor was pinned/);
     const folder = /trial ground rules allow work only in (\S+)\./.exec(first.agent.text)![1]!;
     expect(first.joinArgs).toBeDefined();
     expect(first.joinArgs).toContain('--relay');
 
-    const engineer = new BinProcess('assent-engineer', first.joinArgs!);
-    running.push(engineer);
+    const engineer = bins.start('assent-engineer', first.joinArgs!);
     const engineerSas = (
       await engineer.expect(/Compare this code with the customer by phone: (\d{3} \d{3})/, 60_000)
     )[1];

@@ -2,23 +2,16 @@
 // `assent-engineer vendor revoke <serial>`, then copies revocations.json to
 // the relay's data folder; the relay refuses that engineer from then on, and
 // only that one. A mistyped or unknown serial revokes nothing and says so.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BinProcess, runBin } from '../support/cli-process';
+import { describe, expect, it } from 'vitest';
+import { BinScope, runBin } from '../support/cli-process';
 
-const running: BinProcess[] = [];
-let root: string | undefined;
-afterEach(() => {
-  for (const process of running.splice(0)) process.kill();
-  if (root) rmSync(root, { recursive: true, force: true });
-  root = undefined;
-});
+const bins = new BinScope('assent-revoke-');
 
 describe('vendor revoke, end to end', { timeout: 120_000 }, () => {
   it('revokes the credential named, refuses mistyped and unknown serials, and the relay applies the list', async () => {
-    root = mkdtempSync(join(tmpdir(), 'assent-revoke-'));
+    const root = bins.root;
     const vendorHome = join(root, 'vendor');
     const relayData = join(root, 'relay');
     const revocations = join(vendorHome, 'revocations.json');
@@ -39,7 +32,7 @@ describe('vendor revoke, end to end', { timeout: 120_000 }, () => {
       ]);
       expect(issued.code).toBe(0);
       const serial = /Issued credential ([0-9a-f]{32})/.exec(issued.stderr)![1]!;
-      const home = join(root!, name);
+      const home = join(root, name);
       expect(
         runBin('assent-engineer', ['login', '-', '--home', home], { input: issued.stdout }).code,
       ).toBe(0);
@@ -85,18 +78,9 @@ describe('vendor revoke, end to end', { timeout: 120_000 }, () => {
     mkdirSync(relayData);
     copyFileSync(join(vendorHome, 'vendor.pub'), join(relayData, 'vendor.pub'));
     copyFileSync(revocations, join(relayData, 'revocations.json'));
-    const relay = new BinProcess('assent-relay', [
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--data',
-      relayData,
-    ]);
-    running.push(relay);
-    const url = (await relay.expect(/listening on (ws:\/\/127\.0\.0\.1:\d+)/))[1]!;
+    const { url } = await bins.relay(relayData);
     const connect = (home: string) =>
-      new BinProcess('assent-engineer', [
+      bins.start('assent-engineer', [
         'connect',
         '123',
         '456',
@@ -108,11 +92,9 @@ describe('vendor revoke, end to end', { timeout: 120_000 }, () => {
       ]);
     // Erin is refused for her credential; Finn gets as far as the code, which no agent holds.
     const refused = connect(erin.home);
-    running.push(refused);
     await refused.expect(/Could not join: your credential has been revoked/);
     expect(await refused.exited).not.toBe(0);
     const admitted = connect(finn.home);
-    running.push(admitted);
     await admitted.expect(/Could not join: the code is unknown, expired or already used/);
     expect(admitted.text).not.toMatch(/revoked/i);
 

@@ -1,25 +1,18 @@
 // The whole backbone as separate processes: relay, headless agent and
 // engineer console, set up with the real vendor/credential commands and
 // driven through stdin/stdout.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { folderRules } from '../../protocol/ground-rules';
-import { BinProcess, runBin } from '../support/cli-process';
+import { BinScope, runBin } from '../support/cli-process';
 
-const running: BinProcess[] = [];
-
-let root: string | undefined;
-afterEach(() => {
-  for (const process of running.splice(0)) process.kill();
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+const bins = new BinScope('assent-cli-');
 
 // Each bin start costs a TypeScript load; on two busy cores the whole walk takes a while.
 describe('bins as separate processes', { timeout: 180_000 }, () => {
   it('sets up vendor, engineer and rules, then runs a session: code, SAS, accept, chat, a consented command and listing, end, verified audit', async () => {
-    root = mkdtempSync(join(tmpdir(), 'assent-cli-'));
+    const root = bins.root;
     const vendorHome = join(root, 'vendor');
     const engineerHome = join(root, 'engineer');
     const agentData = join(root, 'agent');
@@ -117,18 +110,9 @@ describe('bins as separate processes', { timeout: 180_000 }, () => {
 
     mkdirSync(relayData, { recursive: true });
     copyFileSync(join(vendorHome, 'vendor.pub'), join(relayData, 'vendor.pub'));
-    const relay = new BinProcess('assent-relay', [
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--data',
-      relayData,
-    ]);
-    running.push(relay);
-    const url = (await relay.expect(/listening on (ws:\/\/127\.0\.0\.1:\d+)/))[1]!;
+    const { relay, url } = await bins.relay(relayData);
 
-    const agent = new BinProcess('assent-agent', [
+    const agent = bins.start('assent-agent', [
       '--data',
       agentData,
       '--relay',
@@ -136,11 +120,10 @@ describe('bins as separate processes', { timeout: 180_000 }, () => {
       '--ticket',
       'T-4711',
     ]);
-    running.push(agent);
     const code = (await agent.expect(/Session code: (\d{3} \d{3} \d{4})/))[1]!;
 
     // Typed as read aloud: three words.
-    const engineer = new BinProcess('assent-engineer', [
+    const engineer = bins.start('assent-engineer', [
       'connect',
       ...code.split(' '),
       '--relay',
@@ -150,7 +133,6 @@ describe('bins as separate processes', { timeout: 180_000 }, () => {
       '--reason',
       'Printer queue',
     ]);
-    running.push(engineer);
     const engineerSas = (
       await engineer.expect(/Compare this code with the customer by phone: (\d{3} \d{3})/)
     )[1];
@@ -200,7 +182,7 @@ describe('bins as separate processes', { timeout: 180_000 }, () => {
   });
 
   it('tells the engineer clearly when the code is wrong', async () => {
-    root = mkdtempSync(join(tmpdir(), 'assent-cli-'));
+    const root = bins.root;
     const vendorHome = join(root, 'vendor');
     const engineerHome = join(root, 'engineer');
     const relayData = join(root, 'relay');
@@ -216,18 +198,7 @@ describe('bins as separate processes', { timeout: 180_000 }, () => {
       vendorHome,
     ]).stdout.trim();
     runBin('assent-engineer', ['login', token, '--home', engineerHome]);
-    const relay = new BinProcess('assent-relay', [
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--data',
-      relayData,
-      '--vendor-key',
-      join(vendorHome, 'vendor.pub'),
-    ]);
-    running.push(relay);
-    const url = (await relay.expect(/listening on (ws:\/\/127\.0\.0\.1:\d+)/))[1]!;
+    const { url } = await bins.relay(relayData, ['--vendor-key', join(vendorHome, 'vendor.pub')]);
     const result = runBin('assent-engineer', [
       'connect',
       '123 456 7890',

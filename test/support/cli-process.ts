@@ -1,7 +1,10 @@
 // Drives the real bins as separate processes through stdin/stdout, the way a
 // person (or a script) would.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -88,5 +91,42 @@ export class BinProcess {
         waiter.resolve(match);
       }
     }
+  }
+}
+
+/**
+ * The bins a test file starts, and each test's temporary folder: after each
+ * test, every bin still running is killed and the folder removed.
+ */
+export class BinScope {
+  private readonly running: BinProcess[] = [];
+  private folder: string | undefined;
+
+  constructor(private readonly prefix: string) {
+    afterEach(() => {
+      for (const bin of this.running.splice(0)) bin.kill();
+      if (this.folder) rmSync(this.folder, { recursive: true, force: true });
+      this.folder = undefined;
+    });
+  }
+
+  /** This test's temporary folder (made on first use). */
+  get root(): string {
+    return (this.folder ??= mkdtempSync(join(tmpdir(), this.prefix)));
+  }
+
+  /** Starts a bin that is killed after the test if it still runs. */
+  start(name: string, args: string[], env?: NodeJS.ProcessEnv): BinProcess {
+    const bin = new BinProcess(name, args, env);
+    this.running.push(bin);
+    return bin;
+  }
+
+  /** Starts assent-relay on 127.0.0.1, any free port, on `dataDir`; resolves once it listens. */
+  async relay(dataDir: string, extra: string[] = []): Promise<{ relay: BinProcess; url: string }> {
+    const loopbackAnyPort = ['--host', '127.0.0.1', '--port', '0'];
+    const relay = this.start('assent-relay', [...loopbackAnyPort, '--data', dataDir, ...extra]);
+    const url = (await relay.expect(/listening on (ws:\/\/127\.0\.0\.1:\d+)/))[1]!;
+    return { relay, url };
   }
 }
