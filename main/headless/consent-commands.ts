@@ -2,6 +2,7 @@
 // allow / allow-session / deny, grants and revoke. The scope of an
 // allow-session decision is built from the prompted action itself (its kind,
 // its folder or command name), so a typed command can only narrow it.
+import { isAbsolute } from 'node:path';
 import { AssentError } from '../../protocol/errors';
 import type { ConsentDecision, ConsentScope } from '../../protocol/consent';
 import type { ConsentEngine, ConsentNotice, ConsentPrompt } from '../consent/consent-engine';
@@ -49,8 +50,12 @@ export function parseDecisionCommand(
         throw new AssentError('USAGE', `${flag} takes a whole number above 0.`);
       if (flag === '--minutes') decision.minutes = n;
       else decision.uses = n;
-    } else if (flag === '--under') decision.under = value;
-    else throw new AssentError('USAGE', `Unknown option ${flag}.`);
+    } else if (flag === '--under') {
+      // A grant's folder is matched against canonical absolute paths: a relative one would cover nothing.
+      if (!isAbsolute(value))
+        throw new AssentError('USAGE', `--under takes an absolute path (${value} is not one).`);
+      decision.under = value;
+    } else throw new AssentError('USAGE', `Unknown option ${flag}.`);
   }
   return { index, decision };
 }
@@ -104,6 +109,7 @@ export function consentConsole(
   });
   engine.on('prompt-resolved', ({ prompt }: { prompt: ConsentPrompt }) => {
     const n = numbers.get(prompt.id);
+    numbers.delete(prompt.id);
     if (n !== undefined) byNumber.delete(n);
   });
   return {
