@@ -118,16 +118,17 @@ export async function main(argv: string[]): Promise<number> {
     });
     process.stdout.write(`assent-relay listening on ${relay.url}\n`);
     await new Promise<void>((resolve) => {
+      const watchStdin = values['stop-with-stdin'] === true;
       const stop = (): void => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        process.stdin.off('end', stop).off('close', stop).pause();
+        if (watchStdin) process.stdin.off('end', stop).off('close', stop).pause();
         resolve();
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
       // The program that started this relay ended, however it ended (even kill -9): its end of the pipe closed.
-      if (values['stop-with-stdin']) process.stdin.on('end', stop).on('close', stop).resume();
+      if (watchStdin) process.stdin.on('end', stop).on('close', stop).resume();
     });
     await relay.close();
     process.stdout.write('assent-relay stopped\n');
