@@ -5,6 +5,7 @@ import { AssentError, isAssentError } from '../../protocol/errors';
 import { ROLES, type Role } from '../../protocol/identity';
 import { engineerHome, vendorHome } from '../../platform/app-dirs';
 import { parseCommandLine } from '../../platform/cli-options';
+import { systemErrorReason } from '../../platform/system-error';
 import { keyFingerprint } from '../../platform/signing';
 import { loadCredential, login } from '../identity/engineer-credential';
 import {
@@ -171,7 +172,7 @@ function readTokenFile(source: string): string {
   } catch (cause) {
     throw new AssentError(
       'CREDENTIAL_INVALID',
-      `"${source}" is neither a credential token (assent-credential:…) nor a readable file (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}).`,
+      `"${source}" is neither a credential token (assent-credential:…) nor a readable file: ${systemErrorReason(cause)}.`,
       { cause },
     );
   }

@@ -3,16 +3,7 @@
 // reason, not as a raw system error.
 import { promises as fsp, type Stats } from 'node:fs';
 import { AssentError } from '../../protocol/errors';
-
-function reason(cause: unknown): string {
-  const code = (cause as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file or folder';
-  if (code === 'EISDIR') return 'it is a folder';
-  if (code === 'ENOTDIR') return 'a part of the path is not a folder';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOSPC') return 'the disk is full';
-  return code ?? (cause as Error).message;
-}
+import { systemErrorReason } from '../../platform/system-error';
 
 /** IO_FAILED for a local file that could not be read or written. */
 export function localFileError(
@@ -22,7 +13,7 @@ export function localFileError(
 ): AssentError {
   return new AssentError(
     'IO_FAILED',
-    `Cannot ${action} ${path} on this machine: ${reason(cause)}.`,
+    `Cannot ${action} ${path} on this machine: ${systemErrorReason(cause)}.`,
     {
       cause,
     },

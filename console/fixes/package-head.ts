@@ -3,6 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { extract } from 'tar-stream';
 import { AssentError } from '../../protocol/errors';
+import { systemErrorReason } from '../../platform/system-error';
 import {
   FIX_MANIFEST_ENTRY,
   FIX_SIGNATURE_ENTRY,
@@ -43,7 +44,7 @@ export async function readPackageHead(
     if (readFailure)
       throw new AssentError(
         'IO_FAILED',
-        `Cannot read ${file} (${readFailure.code ?? readFailure.message}).`,
+        `Cannot read ${file}: ${systemErrorReason(readFailure)}.`,
         {
           cause,
         },

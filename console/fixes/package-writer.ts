@@ -9,6 +9,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pack, type Pack } from 'tar-stream';
 import { AssentError } from '../../protocol/errors';
+import { systemErrorReason } from '../../platform/system-error';
 import {
   FIX_MANIFEST_ENTRY,
   FIX_PAYLOAD_PREFIX,
@@ -118,7 +119,7 @@ export async function buildManifest(
   const payload = await fsp.stat(payloadDir).catch((cause: unknown) => {
     throw new AssentError(
       'IO_FAILED',
-      `Cannot read the payload folder ${payloadDir} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}).`,
+      `Cannot read the payload folder ${payloadDir}: ${systemErrorReason(cause)}.`,
       { cause },
     );
   });

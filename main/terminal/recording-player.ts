@@ -4,6 +4,7 @@
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { AssentError } from '../../protocol/errors';
+import { systemErrorReason } from '../../platform/system-error';
 
 export interface PlayOptions {
   /** Time factor: 2 plays twice as fast; `Infinity` writes everything at once. Default 1. */
@@ -26,11 +27,7 @@ function write(out: NodeJS.WritableStream, text: string): Promise<void> {
 }
 
 const unreadable = (file: string, cause: unknown): AssentError =>
-  new AssentError(
-    'IO_FAILED',
-    `Cannot read ${file} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}).`,
-    { cause },
-  );
+  new AssentError('IO_FAILED', `Cannot read ${file}: ${systemErrorReason(cause)}.`, { cause });
 
 /**
  * Plays `file` to `out`; rejects with TERMINAL_BAD_RECORDING when it is not

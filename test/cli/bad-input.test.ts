@@ -43,18 +43,18 @@ const CASES: Array<[string, string[], RegExp]> = [
   [
     'assent-engineer',
     ['login', '@/missing.token'],
-    /neither a credential token .* nor a readable file \(ENOENT\).*\(CREDENTIAL_INVALID\)/,
+    /neither a credential token .* nor a readable file: no such file or folder\. \(CREDENTIAL_INVALID\)/,
   ],
   ['assent-engineer', ['login', 'garbage'], /"garbage" is neither a credential token/],
-  ['assent-engineer', ['login', '@/a-directory'], /nor a readable file \(EISDIR\)/],
+  ['assent-engineer', ['login', '@/a-directory'], /nor a readable file: it is a folder\./],
   ['assent-engineer', ['login', '@/text.txt'], /\(CREDENTIAL_INVALID\)/],
   ['assent-engineer', ['vendor', 'revoke', 'nope'], /is not a credential serial.*\(USAGE\)/],
   [
     'assent-agent',
     ['audit', 'play', '@/missing.cast'],
-    /Cannot read .*missing\.cast \(ENOENT\)\. \(IO_FAILED\)/,
+    /Cannot read .*missing\.cast: no such file or folder\. \(IO_FAILED\)/,
   ],
-  ['assent-agent', ['audit', 'play', '@/a-directory'], /\(EISDIR\)\. \(IO_FAILED\)/],
+  ['assent-agent', ['audit', 'play', '@/a-directory'], /: it is a folder\. \(IO_FAILED\)/],
   [
     'assent-agent',
     ['audit', 'play', '@/text.txt'],
@@ -65,9 +65,9 @@ const CASES: Array<[string, string[], RegExp]> = [
   [
     'assent-engineer',
     ['fix', 'inspect', '@/missing.assentfix'],
-    /Cannot read .*missing\.assentfix \(ENOENT\)/,
+    /Cannot read .*missing\.assentfix: no such file or folder/,
   ],
-  ['assent-engineer', ['fix', 'inspect', '@/a-directory'], /\(EISDIR\)/],
+  ['assent-engineer', ['fix', 'inspect', '@/a-directory'], /: it is a folder\./],
   [
     'assent-engineer',
     ['fix', 'inspect', '@/text.txt'],
@@ -81,7 +81,7 @@ const CASES: Array<[string, string[], RegExp]> = [
   [
     'assent-engineer',
     ['fix', 'build', '@/missing', '--manifest', '@/m.json', '--out', '@/x.assentfix'],
-    /Cannot read the payload folder .*missing \(ENOENT\)/,
+    /Cannot read the payload folder .*missing: no such file or folder/,
   ],
   [
     'assent-engineer',
