@@ -63,7 +63,9 @@ export function parseDecisionCommand(
 /**
  * The scope an allow-session decision gets: the consent engine's suggestion
  * for the prompted action (same kind, its folder, its single command name or
- * product), optionally narrowed to `--under`, a lifetime and a use count.
+ * product), with `--under` another folder (the engine refuses one that does
+ * not cover the prompted action or reaches beyond the rules), a lifetime and
+ * a use count.
  */
 export function scopeFor(
   prompt: ConsentPrompt,
