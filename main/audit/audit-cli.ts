@@ -2,6 +2,7 @@
 // records, list past sessions, and write the monthly usage report.
 import { writeFile } from 'node:fs/promises';
 import type { AuditRecord } from '../../protocol/audit';
+import { systemErrorReason } from '../../platform/system-error';
 import { isAssentError } from '../../protocol/errors';
 import { listSessions, monthlyReport } from './audit-history';
 import { auditLogPath } from './audit-log';
@@ -47,7 +48,7 @@ export async function runAuditCommand(argv: string[], io: AuditCommandIo): Promi
     }
   } catch (err) {
     if (!isAssentError(err)) throw err;
-    io.out(`Error ${err.code}: ${err.message}`);
+    io.out(`error ${err.code}: ${err.message}`);
     return 1;
   }
 }
@@ -154,7 +155,7 @@ async function report(io: AuditCommandIo, options: Map<string, string>): Promise
     try {
       await writeFile(csvFile, toCsv(rows), { mode: 0o600 });
     } catch (cause) {
-      io.out(`Error IO_FAILED: ${csvFile} could not be written (${String(cause)})`);
+      io.out(`error IO_FAILED: ${csvFile} could not be written: ${systemErrorReason(cause)}.`);
       return 1;
     }
     io.out(`Wrote ${rows.length} sessions of ${match[0]} to ${csvFile}`);

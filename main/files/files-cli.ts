@@ -6,6 +6,7 @@
 // never followed, a backup restore keeps the version it replaces).
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { systemErrorReason } from '../../platform/system-error';
 import { isAssentError } from '../../protocol/errors';
 import type { KeptEntry } from '../../protocol/files';
 import { KeptStore } from './kept-store';
@@ -76,8 +77,7 @@ export async function runFilesCommand(
       io.out(`error USAGE: ${err.message}`);
       return 2;
     }
-    const code = (err as NodeJS.ErrnoException).code;
-    io.out(`error IO_FAILED: ${code ?? (err as Error).message}`);
+    io.out(`error IO_FAILED: ${systemErrorReason(err)}`);
     return 1;
   }
 }

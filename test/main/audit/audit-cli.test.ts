@@ -151,7 +151,7 @@ describe('runAuditCommand', () => {
       dataDir,
     );
     expect(unwritable.code).toBe(1);
-    expect(unwritable.lines[0]).toMatch(/^Error IO_FAILED/);
+    expect(unwritable.lines[0]).toMatch(/^error IO_FAILED: .* could not be written: /);
   });
 
   it('answers wrong arguments with the usage and exit code 2', async () => {
