@@ -164,9 +164,14 @@ describe('PtyTerminal pass-through', () => {
 
 describe('PtyTerminal interrupt', () => {
   it('an interrupt that discards the line before bash reads it still ends the line', async () => {
-    const t = await PtyTerminal.start(options());
+    const o = options();
+    const t = await PtyTerminal.start(o);
+    // What the shell printed for the line, for a failure's message.
+    const shown = (from: number): string =>
+      JSON.stringify(Buffer.concat(o.seen.slice(from)).toString());
     // Written back to back: the ^C usually reaches the line discipline before bash reads the line.
     for (let i = 0; i < 5; i++) {
+      const from = o.seen.length;
       const ran = t.runLine('sleep 1000', 'approved');
       t.interrupt('SIGINT');
       const result = await Promise.race([
@@ -178,8 +183,8 @@ describe('PtyTerminal interrupt', () => {
         // terminal); a second one, once sleep runs, ends it.
         await waitFor(() => terminalProcesses(t.pid, t.tag).some((pid) => commOf(pid) === 'sleep'));
         t.interrupt('SIGINT');
-        expect((await ran).exitCode).toBe(130);
-      } else expect(result.exitCode).toBe(130);
+        expect((await ran).exitCode, shown(from)).toBe(130);
+      } else expect(result.exitCode, shown(from)).toBe(130);
     }
     await t.end('closed-by-engineer');
   });
