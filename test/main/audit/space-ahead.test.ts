@@ -231,12 +231,15 @@ describe('SpaceAhead pieces', () => {
       void ahead.before(STRETCH_BYTES + PIECE_BYTES - 10, 10).then(() => (placed = true));
       await expect.poll(() => placed).toBe(true);
 
-      const pieces = STRETCH_BYTES / PIECE_BYTES;
-      while (writes.length < 1 + pieces || held.length > 0) {
+      // Let every further piece through until the whole stretch is written.
+      let settled = false;
+      const stretchWritten = ahead.settle().then(() => (settled = true));
+      while (!settled) {
         release();
         await new Promise((r) => setTimeout(r, 1));
       }
-      await ahead.settle();
+      await stretchWritten;
+      const pieces = STRETCH_BYTES / PIECE_BYTES;
       expect(writes.slice(1)).toEqual(
         Array.from({ length: pieces }, (_, i) => ({
           length: PIECE_BYTES,
