@@ -19,6 +19,13 @@ export const SHELL_READY_TIMEOUT_MS = 10_000;
 /** After an interrupt, how often (and how many times) to look whether bash dropped the line. */
 const INTERRUPT_NUDGE_MS = 100;
 const INTERRUPT_NUDGE_ATTEMPTS = 20;
+/**
+ * An interrupt of a supervised line waits while bash itself holds the
+ * terminal's foreground, checked every INTERRUPT_HOLD_MS, at most
+ * INTERRUPT_HOLD_ATTEMPTS times: see interrupt().
+ */
+const INTERRUPT_HOLD_MS = 1;
+const INTERRUPT_HOLD_ATTEMPTS = 250;
 /** How long the last output may take to leave after the shell ended. */
 const FINAL_DRAIN_MS = 2_000;
 
@@ -172,9 +179,44 @@ export class PtyTerminal extends EventEmitter {
     this.record((r) => r.recordResize(cols, rows));
   }
 
-  /** Ctrl-C / Ctrl-\ as the line discipline sends them: to the foreground process group. */
+  /**
+   * Ctrl-C / Ctrl-\ as the line discipline sends them: to the foreground
+   * process group.
+   *
+   * While a supervised line is being taken in, bash itself holds the
+   * foreground. bash reads its input a block at a time, and a SIGINT that
+   * lands while it parses the line drops only what it has parsed. The rest
+   * of the line is still in bash's buffer, and bash ran it as a command of
+   * its own: `leep 1000` of `sleep 1000`, seen in a test. That is a part of
+   * the approved line the approver never saw alone. On Linux the interrupt
+   * therefore waits, up to about INTERRUPT_HOLD_ATTEMPTS ms (a quarter of a
+   * second), until a command of the line holds the foreground; then only
+   * that command gets it. A line that stays in bash (a builtin loop, `read`)
+   * gets it after the wait, when its parse is long over.
+   */
   interrupt(signal: 'SIGINT' | 'SIGQUIT'): void {
     if (this.ended) return;
+    if (this.options.mode === 'supervised' && this.busy && this.shellHoldsLine())
+      this.holdInterrupt(signal, 0);
+    else this.sendInterrupt(signal);
+  }
+
+  private holdInterrupt(signal: 'SIGINT' | 'SIGQUIT', attempt: number): void {
+    setTimeout(() => {
+      // The line ended meanwhile: there is nothing left to interrupt.
+      if (this.ended || !this.busy) return;
+      if (attempt < INTERRUPT_HOLD_ATTEMPTS && this.shellHoldsLine())
+        this.holdInterrupt(signal, attempt + 1);
+      else this.sendInterrupt(signal);
+    }, INTERRUPT_HOLD_MS).unref();
+  }
+
+  /** Linux: bash itself, not a command it started, holds the foreground of its terminal. */
+  private shellHoldsLine(): boolean {
+    return process.platform === 'linux' && this.shellInForeground();
+  }
+
+  private sendInterrupt(signal: 'SIGINT' | 'SIGQUIT'): void {
     const char = signal === 'SIGINT' ? '\u0003' : '\u001c';
     this.record((r) => r.recordInput(char));
     if (this.recordingLost) return;

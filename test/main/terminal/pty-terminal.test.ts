@@ -163,16 +163,19 @@ describe('PtyTerminal pass-through', () => {
 });
 
 describe('PtyTerminal interrupt', () => {
-  it('an interrupt that discards the line before bash reads it still ends the line', async () => {
+  it('an interrupt sent with the line ends it, and never runs a part of the line on its own', async () => {
     const o = options();
     const t = await PtyTerminal.start(o);
     // What the shell printed for the line, for a failure's message.
     const shown = (from: number): string =>
       JSON.stringify(Buffer.concat(o.seen.slice(from)).toString());
-    // Written back to back: the ^C usually reaches the line discipline before bash reads the line.
-    for (let i = 0; i < 5; i++) {
+    // The ^C follows the line at once, or after a few microseconds: it used to land while bash
+    // parsed the line, which dropped the part parsed and ran the rest (`leep 1000`, status 127).
+    for (let i = 0; i < 20; i++) {
       const from = o.seen.length;
       const ran = t.runLine('sleep 1000', 'approved');
+      const spinUntil = process.hrtime.bigint() + BigInt((i % 10) * 20_000);
+      while (process.hrtime.bigint() < spinUntil);
       t.interrupt('SIGINT');
       const result = await Promise.race([
         ran,
@@ -185,7 +188,18 @@ describe('PtyTerminal interrupt', () => {
         t.interrupt('SIGINT');
         expect((await ran).exitCode, shown(from)).toBe(130);
       } else expect(result.exitCode, shown(from)).toBe(130);
+      expect(shown(from)).not.toContain('command not found');
     }
+    await t.end('closed-by-engineer');
+  });
+
+  it('a line that stays in bash still gets the interrupt', async () => {
+    const t = await PtyTerminal.start(options());
+    // A builtin loop: bash holds the foreground the whole time; the interrupt goes after the wait.
+    const ran = t.runLine('while :; do :; done', 'approved');
+    await new Promise((r) => setTimeout(r, 200));
+    t.interrupt('SIGINT');
+    expect((await ran).exitCode).toBe(130);
     await t.end('closed-by-engineer');
   });
 });
