@@ -142,11 +142,14 @@ export class EffectiveRules {
     return rulesSummary(this);
   }
 
+  /** The protected folder (the agent's own data folder) `path` lies in, if any. */
+  protectedFolderOf(path: string): string | undefined {
+    return this.protectedFolders.find((folder) => isPathUnder(path, folder, this.platform));
+  }
+
   /** The denied glob that matches `path`, as a basis, or null. */
   deniedBy(path: string): DecisionBasis | null {
-    const guarded = this.protectedFolders.find((folder) =>
-      isPathUnder(path, folder, this.platform),
-    );
+    const guarded = this.protectedFolderOf(path);
     if (guarded)
       return {
         source: 'machine-policy',

@@ -9,7 +9,6 @@ import { AssentError, isAssentError } from '../../protocol/errors';
 import type { SigningKeyPair } from '../../platform/signing';
 import { EffectiveRules } from './effective-rules';
 import { loadMachinePolicy, type MachinePolicyOptions } from './machine-policy';
-import { isPathUnder } from './path-scope';
 import { countersignRules, assertNotExpired, verifyRulesProposal } from './rules-signing';
 import { installRulesInForce, loadRulesInForce, loadRulesInForceIfAny } from './rules-store';
 
@@ -81,19 +80,23 @@ async function accept(
       `Revision ${proposal.rules.revision} is older than revision ${old.revision} in force.`,
     );
   const { policy, warning } = await loadMachinePolicy({ ...io.policy, warn: () => undefined });
-  const effective = new EffectiveRules(proposal.rules, policy);
+  // As the agent will hold them: its own data folder is never a target.
+  const effective = new EffectiveRules(proposal.rules, policy, {
+    protectedFolders: [resolve(io.dataDir)],
+  });
   io.out(
     `Ground rules proposed by ${proposal.vendorSignature.signer} (signed ${proposal.vendorSignature.signedAt}):`,
   );
   for (const line of effective.summary()) io.out(`  ${line}`);
   if (warning) io.out(`Warning: ${warning}`);
-  // The agent refuses every action on its own data folder (EffectiveRules.deniedBy): such a root opens nothing.
-  const dataDir = resolve(io.dataDir);
-  for (const root of new Set([...proposal.rules.readableRoots, ...proposal.rules.writableRoots]))
-    if (isPathUnder(root, dataDir))
+  // A root the agent refuses every action in (EffectiveRules.deniedBy) opens nothing.
+  for (const root of new Set([...proposal.rules.readableRoots, ...proposal.rules.writableRoots])) {
+    const guarded = effective.protectedFolderOf(root);
+    if (guarded)
       io.out(
-        `Warning: ${root} is inside the agent's own data folder (${dataDir}); the agent refuses every action there, whatever these rules allow.`,
+        `Warning: ${root} is inside the agent's own data folder (${guarded}); the agent refuses every action there, whatever these rules allow.`,
       );
+  }
   io.out(`Fingerprint: ${effective.fingerprint}`);
   io.out('Compare this fingerprint with the one the vendor gave you before accepting.');
   if (!yes && !(await io.confirm(`Accept these ground rules for this machine as ${admin}?`))) {
