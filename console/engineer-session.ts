@@ -190,14 +190,11 @@ export class EngineerSession extends EventEmitter<Events> {
         set.add(entry);
         return () => set.delete(entry);
       },
-      streamSender: (streamId) => {
-        const stream = this.streamChannels.stream(streamId);
-        return async (chunk) => {
+      streamSender: (streamId) =>
+        this.streamChannels.sender(streamId, () => {
           if (!this.channelLink?.isOpen) throw new AssentError('CHANNEL_CLOSED');
-          stream.beforeSend();
-          await this.channelLink.sendStream(streamId, chunk);
-        };
-      },
+          return this.channelLink;
+        }),
       onStream: (streamId, listener) => this.streamListeners.add(streamId, listener),
       holdInbound: () => this.inboundHolds.hold(),
     };

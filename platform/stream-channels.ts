@@ -16,6 +16,11 @@ import { AssentError } from '../protocol/errors';
 /** The sending end of one stream: sends a chunk; resolves when the transport can take more (backpressure). */
 export type StreamSender = (chunk: Uint8Array) => Promise<void>;
 
+/** What a stream's chunks go out on: the current channel's link. */
+export interface StreamLink {
+  sendStream(streamId: number, chunk: Uint8Array): Promise<void>;
+}
+
 /** One outgoing stream's check, made before each of its sends. */
 export interface StreamGuard {
   /** Throws CHANNEL_CLOSED when the stream began on a channel that was replaced since. */
@@ -43,6 +48,21 @@ export class StreamChannels {
             { details: { streamId } },
           );
       },
+    };
+  }
+
+  /**
+   * The sending end of outgoing stream `streamId`. Each chunk goes on the
+   * link `openLink` returns; it throws CHANNEL_CLOSED while there is none, and
+   * then the stream has not begun anywhere. A stream that began on a channel
+   * replaced since fails with CHANNEL_CLOSED.
+   */
+  sender(streamId: number, openLink: () => StreamLink): StreamSender {
+    const stream = this.stream(streamId);
+    return async (chunk) => {
+      const link = openLink();
+      stream.beforeSend();
+      await link.sendStream(streamId, chunk);
     };
   }
 }

@@ -73,13 +73,11 @@ export class SessionPeerLink implements PeerLink {
   }
 
   streamSender(streamId: number): StreamSender {
-    const stream = this.streamChannels.stream(streamId);
-    return async (chunk) => {
+    return this.streamChannels.sender(streamId, () => {
       if (this.signal.aborted || !this.link?.isOpen)
         throw new AssentError('CHANNEL_CLOSED', 'The connection to the engineer is interrupted.');
-      stream.beforeSend();
-      await this.link.sendStream(streamId, chunk);
-    };
+      return this.link;
+    });
   }
 
   onStream(streamId: number, listener: (chunk: Buffer) => void): () => void {

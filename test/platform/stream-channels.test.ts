@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StreamChannels } from '../../platform/stream-channels';
-import { isAssentError } from '../../protocol/errors';
+import { AssentError, isAssentError } from '../../protocol/errors';
 
 function refusal(run: () => void): unknown {
   try {
@@ -60,5 +60,28 @@ describe('StreamChannels', () => {
     channels.stream(2).beforeSend();
     channels.channelReplaced();
     expect(refusal(() => channels.stream(2).beforeSend())).toBeUndefined();
+  });
+
+  it('a sender sends on the open link; with none open it throws and the stream has not begun', async () => {
+    const channels = new StreamChannels();
+    const sent: Array<[number, string]> = [];
+    let open = false;
+    const send = channels.sender(6, () => {
+      if (!open) throw new AssentError('CHANNEL_CLOSED');
+      return {
+        sendStream: async (id, chunk) => void sent.push([id, Buffer.from(chunk).toString()]),
+      };
+    });
+    await expect(send(Buffer.from('a'))).rejects.toMatchObject({ code: 'CHANNEL_CLOSED' });
+    channels.channelReplaced();
+    open = true;
+    await send(Buffer.from('b'));
+    expect(sent).toEqual([[6, 'b']]);
+    channels.channelReplaced();
+    await expect(send(Buffer.from('c'))).rejects.toMatchObject({
+      code: 'CHANNEL_CLOSED',
+      details: { streamId: 6 },
+    });
+    expect(sent).toEqual([[6, 'b']]);
   });
 });
