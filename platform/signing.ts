@@ -28,7 +28,7 @@ export function generateSigningKeyPair(): SigningKeyPair {
   return { privateKey, publicKey: rawPublicKey(publicKey) };
 }
 
-/** The raw 32-byte public key of an Ed25519 KeyObject (public, or private: its public half), base64url. */
+/** The raw 32-byte public key of an Ed25519 or X25519 KeyObject (public, or private: its public half), base64url. */
 export function rawPublicKey(key: KeyObject): string {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   const spki = publicKey.export({ type: 'spki', format: 'der' });

@@ -8,6 +8,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { AssentError } from '../../protocol/errors';
+import { rawPublicKey } from '../signing';
 
 /** Bytes of each direction's AES-256-GCM key. */
 export const DIRECTION_KEY_BYTES = 32;
@@ -21,12 +22,16 @@ export interface EphemeralKeyPair {
   readonly publicKey: string;
 }
 
-/** A fresh ephemeral X25519 key pair. */
+/**
+ * A fresh ephemeral X25519 key pair. The public key is taken from its SPKI
+ * encoding, not a JWK export: Node 20 can deadlock in a JWK export of a key
+ * just generated when a garbage collection inside the export finalizes the
+ * key generation job, which takes the same key's lock (seen once: a test
+ * worker hung for good in KeyObjectHandle::ExportJWK).
+ */
 export function generateEphemeralKeyPair(): EphemeralKeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const jwk = publicKey.export({ format: 'jwk' });
-  if (typeof jwk.x !== 'string') throw new Error('X25519 public key export has no x');
-  return { privateKey, publicKey: jwk.x };
+  return { privateKey, publicKey: rawPublicKey(publicKey) };
 }
 
 /**
